@@ -1,0 +1,41 @@
+#pragma once
+// Packet decoder: Ethernet / 802.1Q / 802.1ad / ARP / IPv4 / IPv6 / TCP / UDP / ICMP / ICMPv6,
+// over Ethernet, Linux cooked (SLL, SLL2), raw IP and loopback links. No allocation, never
+// reads past caplen, every malformed case counted by reason.
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "riptide/core/packet.hpp"
+#include "riptide/decode/metadata.hpp"
+
+namespace riptide {
+
+inline constexpr int kMaxVlanWalk = 8;        // stacked tags walked before giving up
+inline constexpr int kMaxIpv6ExtHeaders = 8;  // extension headers walked before giving up
+
+struct DecodeStats {
+  std::uint64_t packets = 0;
+  std::uint64_t bytes = 0;            // wire bytes
+  std::uint64_t decoded_ok = 0;       // error == none
+  std::uint64_t snaplen_truncated = 0;  // caplen < wirelen (not an error)
+  std::uint64_t ipv4 = 0, ipv6 = 0, arp = 0, other_l3 = 0;
+  std::uint64_t tcp = 0, udp = 0, icmp = 0, icmpv6 = 0, other_l4 = 0;
+  std::uint64_t fragments = 0;
+  std::array<std::uint64_t, static_cast<std::size_t>(DecodeError::count_)> errors{};
+
+  std::uint64_t error_count(DecodeError e) const noexcept { return errors[static_cast<std::size_t>(e)]; }
+  std::uint64_t total_errors() const noexcept;
+  void merge(const DecodeStats& o) noexcept;
+};
+
+// Stable snake_case name of an error, used in reports and JSON ("truncated_ipv4").
+std::string_view to_string(DecodeError e) noexcept;
+// One-line plain-language explanation for reports.
+std::string_view explain(DecodeError e) noexcept;
+
+// Decodes `pkt` into `meta` (fully overwritten) and updates `stats`.
+// Returns meta.error. Safe on any input.
+DecodeError decode(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats) noexcept;
+
+}  // namespace riptide

@@ -1,0 +1,96 @@
+#pragma once
+// The flat result of decoding one packet: offsets into the packet plus the fields flow
+// keys and analyzers need. Plain data, no pointers, so it can be copied into worker rings.
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+namespace riptide {
+
+// 16 bytes; IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d) so comparisons are uniform.
+struct IpAddr {
+  std::array<std::uint8_t, 16> b{};
+  static IpAddr from_v4(const std::uint8_t* p) noexcept {
+    IpAddr a;
+    a.b[10] = 0xff;
+    a.b[11] = 0xff;
+    std::memcpy(&a.b[12], p, 4);
+    return a;
+  }
+  static IpAddr from_v6(const std::uint8_t* p) noexcept {
+    IpAddr a;
+    std::memcpy(a.b.data(), p, 16);
+    return a;
+  }
+  bool operator==(const IpAddr&) const = default;
+  auto operator<=>(const IpAddr&) const = default;
+};
+
+// Why decoding stopped early. Each value has a counter in DecodeStats.
+enum class DecodeError : std::uint8_t {
+  none = 0,
+  unsupported_link,        // link type we do not decode
+  truncated_l2,            // shorter than the link header (Ethernet, SLL, SLL2, loopback)
+  truncated_vlan,          // VLAN tag cut by caplen
+  too_many_vlans,          // more stacked tags than kMaxVlanWalk
+  truncated_arp,
+  truncated_ipv4,          // fewer than 20 bytes, or fewer than IHL*4
+  bad_ipv4_version,        // version nibble != 4 where IPv4 was announced
+  bad_ipv4_header_len,     // IHL < 5
+  bad_ipv4_total_len,      // total length < header length
+  truncated_ipv6,
+  bad_ipv6_version,
+  too_many_ext_headers,    // extension-header chain longer than kMaxIpv6ExtHeaders
+  truncated_ext_header,
+  truncated_tcp,
+  bad_tcp_header_len,      // data offset < 5
+  truncated_udp,
+  bad_udp_len,             // UDP length < 8
+  truncated_icmp,
+  count_                   // number of values; keep last
+};
+
+enum : std::uint16_t {
+  kMetaHasL3 = 1u << 0,
+  kMetaHasL4 = 1u << 1,       // sport/dport (or ICMP type/code) are valid
+  kMetaIsFragment = 1u << 2,  // IPv4 MF/offset or IPv6 fragment header present
+  kMetaFirstFragment = 1u << 3,
+  kMetaArp = 1u << 4,
+  kMetaTruncated = 1u << 5,   // caplen < wirelen (snaplen): still counted with wirelen
+  kMetaIpOptions = 1u << 6,   // IPv4 options or IPv6 extension headers present
+};
+
+struct PacketMeta {
+  static constexpr int kMaxVlans = 2;  // tags kept for the flow key; more are walked but not kept
+
+  std::uint32_t wirelen = 0;
+  std::uint32_t caplen = 0;
+  std::uint16_t flags = 0;
+  DecodeError error = DecodeError::none;
+
+  // Offsets from the start of the captured bytes; 0xffff = absent.
+  std::uint16_t l3_off = 0xffff;
+  std::uint16_t l4_off = 0xffff;
+  std::uint16_t payload_off = 0xffff;
+
+  std::uint16_t ethertype = 0;   // innermost ethertype (after VLAN tags)
+  std::uint8_t vlan_count = 0;   // tags seen (stripped tag included), capped at 255
+  std::array<std::uint16_t, kMaxVlans> vlan_ids{};  // outermost first, 12-bit VID
+
+  std::uint8_t ip_version = 0;   // 0, 4 or 6
+  std::uint8_t ip_proto = 0;     // transport protocol (after the IPv6 extension-header walk)
+  std::uint8_t ttl = 0;
+  std::uint8_t tcp_flags = 0;    // FIN=0x01 SYN=0x02 RST=0x04 PSH=0x08 ACK=0x10 URG=0x20 ECE=0x40 CWR=0x80
+  std::uint32_t ip_len = 0;      // IPv4 total length / IPv6 payload length + 40, from the header
+  std::uint32_t frag_id = 0;     // IPv4 identification or IPv6 fragment identification
+  std::uint16_t frag_offset = 0; // in bytes
+  IpAddr src{};
+  IpAddr dst{};
+  std::uint16_t sport = 0;       // for ICMP/ICMPv6: type in sport, code in dport
+  std::uint16_t dport = 0;
+  std::uint32_t l4_payload_len = 0;  // from headers, not caplen
+
+  bool has(std::uint16_t f) const noexcept { return (flags & f) != 0; }
+};
+
+}  // namespace riptide
