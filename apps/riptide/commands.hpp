@@ -1,0 +1,10 @@
+#pragma once
+// Each subcommand of the `riptide` binary is one function in its own cmd_<name>.cpp.
+// argv[0] is the subcommand name. Returns the process exit status
+// (0 ok, 1 runtime failure, 2 usage error: bad flag, bad value, missing interface).
+namespace riptide::app {
+int cmd_read(int argc, char** argv);     // offline: read a capture file, run analyzers
+int cmd_capture(int argc, char** argv);  // live capture
+int cmd_gen(int argc, char** argv);      // traffic generator
+int cmd_bench(int argc, char** argv);    // maximum lossless rate search
+}  // namespace riptide::app
