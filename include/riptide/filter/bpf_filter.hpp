@@ -1,0 +1,34 @@
+#pragma once
+// A tcpdump-syntax filter expression compiled with libpcap: run in user space on files,
+// attached in the kernel (SO_ATTACH_FILTER) on live sockets.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "riptide/core/packet.hpp"
+#include "riptide/core/result.hpp"
+
+struct sock_fprog;
+
+namespace riptide {
+
+class BpfFilter {
+ public:
+  // Errc::invalid_argument with libpcap's message when the expression does not compile.
+  static Result<BpfFilter> compile(const std::string& expr, LinkType link, std::uint32_t snaplen = 262144);
+  BpfFilter(BpfFilter&&) noexcept;
+  BpfFilter& operator=(BpfFilter&&) noexcept;
+  ~BpfFilter();
+
+  bool matches(const PacketView& p) const noexcept;
+  // The classic-BPF program in the kernel's struct layout, for SO_ATTACH_FILTER.
+  const sock_fprog* kernel_program() const noexcept;
+  const std::string& expression() const noexcept;
+
+ private:
+  struct Impl;
+  explicit BpfFilter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace riptide
