@@ -2,7 +2,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "riptide/commands.hpp"  // apps/riptide/commands.hpp
+#include "riptide/commands.hpp"  // apps/riptide/commands.hpp, not the library
 
 namespace {
 
@@ -14,6 +14,8 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"read", riptide::app::cmd_read, "read a pcap/pcapng file and run analyzers (flow meter, -w)"},
+    {"capture", riptide::app::cmd_capture, "capture live traffic (AF_PACKET TPACKET_V3, fanout) and run analyzers"},
+    {"gen", riptide::app::cmd_gen, "send test traffic: paced UDP flows with sequence numbers and timestamps"},
 };
 
 void usage(std::FILE* out) {

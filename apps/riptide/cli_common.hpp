@@ -1,0 +1,36 @@
+#pragma once
+// Options shared by the subcommands that run the engine (read, capture), and the code that
+// turns them into an engine run with its report.
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "riptide/engine/engine_config.hpp"
+#include "riptide/flow/flow_meter.hpp"
+
+namespace riptide::app {
+
+struct RunOptions {
+  EngineConfig engine;
+  std::string flows_json;             // --flows-json
+  double flow_idle_s = 60, flow_active_s = 1800;
+  std::uint32_t max_flows = 1u << 20;
+  std::string topology = "workers";
+  std::vector<std::string> filter_words;  // trailing expression, tcpdump style
+  bool no_resolve = false;                // -n: accepted for tcpdump habits; riptide never resolves names
+};
+
+// Adds -w -s -c -n -q --flows-json --stats-json --topology --workers ... and the trailing filter.
+void add_run_options(CLI::App& app, RunOptions& o);
+
+// Checks values CLI11 cannot (ranges, combinations); fills o.engine. One-line error on failure.
+bool finish_run_options(const char* cmd, RunOptions& o);
+
+// Builds the analyzers, runs the engine with signal handling, prints banner and report.
+// Returns the process exit status.
+int run_engine(const char* cmd, RunOptions& o);
+
+// Parses argv with CLI11; prints help (exit 0) or one error line (exit 2). -1: go on.
+int parse_or_exit(CLI::App& app, const char* cmd, int argc, char** argv);
+
+}  // namespace riptide::app

@@ -1,0 +1,77 @@
+// riptide capture: live capture from an interface through the analyzers.
+#include <sstream>
+
+#include "cli_common.hpp"
+#include "riptide/commands.hpp"
+
+namespace riptide::app {
+namespace {
+
+bool parse_cpus(const std::string& s, std::vector<int>& out) {
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      std::size_t pos = 0;
+      const int v = std::stoi(item, &pos);
+      if (pos != item.size() || v < 0 || v >= CPU_SETSIZE) return false;
+      out.push_back(v);
+    } catch (...) {
+      return false;
+    }
+  }
+  return !out.empty();
+}
+
+}  // namespace
+
+int cmd_capture(int argc, char** argv) {
+  CLI::App app{"Capture live traffic without loss and report where every packet went.\n"
+               "usage: riptide capture -i IFACE [options] [filter expression]",
+               "riptide capture"};
+  RunOptions o;
+  auto& e = o.engine;
+  auto& c = e.capture;
+  std::string backend = "afpacket", fanout = "hash", cpus;
+  std::uint32_t buffer_kib = 0;
+  bool no_promisc = false;
+  app.add_option("-i,--interface", c.iface, "interface to capture on")->required();
+  app.add_option("--backend", backend, "afpacket (TPACKET_V3 ring, default) or pcap (libpcap, compatibility)")
+      ->check(CLI::IsMember({"afpacket", "pcap"}));
+  app.add_option("--threads", e.capture_threads, "capture threads = sockets in one fanout group")->check(CLI::Range(1u, 64u));
+  app.add_option("--fanout", fanout, "how the kernel spreads packets over --threads: hash (flow-affine), cpu, lb, qm, rollover")
+      ->check(CLI::IsMember({"hash", "cpu", "lb", "qm", "rollover"}));
+  app.add_option("--cpus", cpus, "CPUs to pin to, capture threads first, then workers (e.g. 1 or 1,0)");
+  app.add_option("--rate", c.expected_pps, "expected packets/s: sizes the ring with --ring-ms")->check(CLI::Range(1000ull, 100000000ull));
+  app.add_option("--ring-ms", c.ring_ms, "stall (ms) the ring must ride out at --rate")->check(CLI::Range(1u, 60000u));
+  app.add_option("--avg-frame", c.avg_frame_bytes, "average frame bytes expected, for ring sizing")->check(CLI::Range(60u, 65535u));
+  app.add_option("-B,--buffer-size", buffer_kib, "ring size limit in KiB (tcpdump's -B); default 262144 (256 MiB)")
+      ->check(CLI::Range(1024u, 16u << 20));
+  app.add_option("--block-timeout", c.block_timeout_ms, "ms before a partly filled ring block is handed over")->check(CLI::Range(1u, 1000u));
+  app.add_flag("-p,--no-promiscuous-mode", no_promisc, "do not put the interface in promiscuous mode");
+  app.add_option("--duration", e.duration_s, "stop after this many seconds")->check(CLI::Range(0.01, 1e9));
+  app.add_flag("--exit-on-iface-loss", e.exit_on_iface_loss, "exit (status 1) when the interface goes away, as tcpdump does");
+  add_run_options(app, o);
+  if (int rc = parse_or_exit(app, "capture", argc, argv); rc >= 0) return rc;
+
+  e.backend = backend == "pcap" ? Backend::pcap : Backend::afpacket;
+  c.promisc = !no_promisc;
+  if (buffer_kib) c.max_ring_bytes = static_cast<std::uint64_t>(buffer_kib) << 10;
+  if (e.capture_threads > 1) {
+    FanoutConfig f;
+    f.mode = fanout == "cpu" ? FanoutMode::cpu
+           : fanout == "lb" ? FanoutMode::lb
+           : fanout == "qm" ? FanoutMode::qm
+           : fanout == "rollover" ? FanoutMode::rollover
+                                  : FanoutMode::hash;
+    c.fanout = f;
+  }
+  if (!cpus.empty() && !parse_cpus(cpus, e.cpus)) {
+    std::fprintf(stderr, "riptide capture: --cpus: '%s' is not a list of CPU numbers (e.g. 1 or 0,1)\n", cpus.c_str());
+    return 2;
+  }
+  if (!finish_run_options("capture", o)) return 2;
+  return run_engine("capture", o);
+}
+
+}  // namespace riptide::app

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Seeds for the file-reader fuzzer: the small captures of the shared corpus, as they are.
+set -euo pipefail
+src=${1:?pcaps dir}; out=${2:?corpus dir}
+mkdir -p "$out"
+find "$src" -type f \( -name '*.pcap' -o -name '*.pcapng' \) -size -64k -print0 |
+  while IFS= read -r -d '' f; do cp -f "$f" "$out/$(basename "$f")"; done

@@ -1,0 +1,78 @@
+#pragma once
+// The analyzer API: what a user writes to get packets.
+//
+// An Analyzer instance belongs to one packet thread (a capture thread in the `workers`
+// topology, a worker thread in `dispatch`) and sees every packet of the flows that thread
+// owns, both directions. It is never called from two threads at once, so it needs no locks.
+// A factory creates one instance per packet thread.
+//
+// Lifetime: on_start once, then on_packet for each packet and on_batch_end after each batch
+// (the view's bytes are only valid during on_packet: copy what you keep), on_tick about every
+// 100 ms of wall time even without traffic, and on_stop once after the last packet.
+//
+// Exceptions thrown by any of these are caught by the engine and counted; after
+// AnalyzerLimits::max_errors of them the instance is disabled with one message on stderr.
+// Capture and the other analyzers keep going.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "riptide/core/packet.hpp"
+#include "riptide/decode/metadata.hpp"
+
+namespace riptide {
+
+// Named counters an analyzer reports; they appear in the run report and the stats JSON.
+struct AnalyzerCounter {
+  std::string name;
+  std::uint64_t value = 0;
+};
+
+// What the engine offers an analyzer. Valid from on_start to on_stop.
+class AnalyzerContext {
+ public:
+  virtual ~AnalyzerContext() = default;
+  // Index of the packet thread running this instance (0..threads-1).
+  virtual std::size_t thread_index() const noexcept = 0;
+  virtual std::size_t thread_count() const noexcept = 0;
+  // True on live capture: packet time follows the wall clock, so on_tick may end idle state.
+  // False on files, whose packet time can be years away from the wall clock.
+  virtual bool live() const noexcept = 0;
+  // Queues a frame for transmission out of the capture interface. Copies it. False when no
+  // transmit path is configured or its queue is full (counted as a transmit drop).
+  virtual bool send(std::span<const std::uint8_t> frame) = 0;
+};
+
+class Analyzer {
+ public:
+  virtual ~Analyzer() = default;
+  virtual std::string_view name() const noexcept = 0;
+  virtual void on_start(AnalyzerContext& ctx) { (void)ctx; }
+  virtual void on_packet(const PacketMeta& meta, const PacketView& pkt) = 0;
+  // now = the newest packet timestamp of the batch (packet time).
+  virtual void on_batch_end(TimestampNs now) { (void)now; }
+  // now = wall clock (CLOCK_REALTIME ns).
+  virtual void on_tick(TimestampNs now) { (void)now; }
+  virtual void on_stop() {}
+  // Appends this instance's counters; summed over instances by name in reports.
+  virtual void counters(std::vector<AnalyzerCounter>& out) const { (void)out; }
+};
+
+class AnalyzerFactory {
+ public:
+  virtual ~AnalyzerFactory() = default;
+  virtual std::string_view name() const noexcept = 0;
+  // One instance per packet thread; called before threads start.
+  virtual std::unique_ptr<Analyzer> create(std::size_t thread_index) = 0;
+  // Called once after every instance stopped: flush shared outputs here.
+  virtual void finish() {}
+};
+
+struct AnalyzerLimits {
+  std::uint32_t max_errors = 100;  // exceptions before an instance is disabled
+};
+
+}  // namespace riptide

@@ -1,0 +1,44 @@
+#pragma once
+// The flow meter as an analyzer: one FlowTable per packet thread, finished flows written as
+// EVE JSON lines to one shared output. Each instance batches its finished flows and hands
+// them to the writer under a lock once per packet batch, never once per packet.
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "riptide/analyze/analyzer.hpp"
+#include "riptide/core/result.hpp"
+#include "riptide/flow/eve_json.hpp"
+#include "riptide/flow/flow_meter.hpp"
+
+namespace riptide {
+
+class FlowMeterFactory final : public AnalyzerFactory {
+ public:
+  // json_path: "" writes no flow records, "-" writes them to stdout.
+  static Result<std::unique_ptr<FlowMeterFactory>> create(const FlowMeterConfig& cfg, const std::string& json_path);
+
+  std::string_view name() const noexcept override { return "flow"; }
+  std::unique_ptr<Analyzer> create(std::size_t thread_index) override;
+  void finish() override;
+
+  // Totals over every instance created, valid after finish().
+  const FlowMeterStats& totals() const noexcept { return totals_; }
+  std::uint64_t records_written() const noexcept;
+  std::uint64_t records_dropped() const noexcept;  // output failed (disk full, closed pipe)
+  const EveJsonWriter* writer() const noexcept { return writer_.get(); }
+
+  // Called by instances (under the factory's lock).
+  void deliver(const FlowRecord* recs, std::size_t n);
+  void add_totals(const FlowMeterStats& s);
+
+ private:
+  FlowMeterFactory(const FlowMeterConfig& cfg, std::unique_ptr<EveJsonWriter> writer);
+  FlowMeterConfig cfg_;
+  std::unique_ptr<EveJsonWriter> writer_;  // null: records only counted
+  std::mutex mu_;
+  FlowMeterStats totals_{};
+};
+
+}  // namespace riptide

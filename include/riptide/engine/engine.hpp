@@ -1,0 +1,49 @@
+#pragma once
+// The engine: opens the sources, runs capture and packet threads in the chosen topology,
+// drives the analyzers, prints live status and builds the final report.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "riptide/analyze/analyzer.hpp"
+#include "riptide/core/result.hpp"
+#include "riptide/engine/engine_config.hpp"
+#include "riptide/engine/run_report.hpp"
+
+namespace riptide {
+
+class Engine {
+ public:
+  // Opens everything (sources, filter, outputs) so that configuration and permission
+  // problems surface here, before any thread starts. Errors are one line.
+  static Result<std::unique_ptr<Engine>> create(const EngineConfig& cfg,
+                                                std::vector<std::unique_ptr<AnalyzerFactory>> analyzers);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // What will run and why (ring plan, topology, threads): printed before run().
+  std::string banner() const;
+
+  // Runs until the input ends, -c/--duration is reached, or request_stop(). Then drains
+  // the rings, stops the analyzers, flushes outputs and returns the final report.
+  // An Error only for a fault that stopped the run (lost interface with exit_on_iface_loss);
+  // faults in a file are in report.errors with everything before them processed.
+  Result<RunReport> run();
+
+  // Async-signal-safe: only sets a flag the engine polls every few milliseconds.
+  void request_stop() noexcept { stop_requested_.store(true, std::memory_order_relaxed); }
+
+  // Snapshot of the figures so far (any thread).
+  RunReport snapshot() const;
+
+  struct Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::atomic<bool> stop_requested_{false};
+};
+
+}  // namespace riptide

@@ -1,0 +1,45 @@
+#pragma once
+// Everything a run of the engine needs, filled by the CLI (or a program embedding riptide).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "riptide/capture/afpacket_config.hpp"
+#include "riptide/dispatch/dispatcher.hpp"
+
+namespace riptide {
+
+enum class Backend : std::uint8_t { afpacket, pcap, file };
+
+// Which threads run the analyzers.
+enum class Topology : std::uint8_t {
+  workers,   // each capture thread decodes and analyzes its own packets (fanout gives flow affinity)
+  dispatch,  // one capture thread decodes and hands packets to N worker threads (flow-affine)
+};
+
+struct EngineConfig {
+  Backend backend = Backend::afpacket;
+  std::string read_file;          // Backend::file
+  AfPacketConfig capture;         // live backends: iface, snaplen, ring sizing, fanout mode...
+  unsigned capture_threads = 1;   // live afpacket: sockets in one fanout group
+  Topology topology = Topology::workers;
+  DispatcherConfig dispatch;      // Topology::dispatch: workers, ring slots, slot bytes
+  // CPUs, in order: capture threads first, then dispatch workers. Empty: no pinning.
+  std::vector<int> cpus;
+
+  std::string filter;             // tcpdump syntax; in the kernel live, in user space for files
+  std::uint64_t max_packets = 0;  // -c: stop after this many packets (0: no limit)
+  double duration_s = 0;          // stop after this long (0: no limit)
+  std::string write_path;         // -w: pcap output ("" none, "-" stdout)
+  bool exit_on_iface_loss = false;
+
+  bool quiet = false;                   // -q: no live status line
+  std::uint32_t status_interval_ms = 1000;
+  std::string stats_json_path;          // --stats-json: figures every interval and at exit
+  std::uint32_t stats_json_interval_s = 0;  // 0: only at exit
+};
+
+std::string_view to_string(Backend b) noexcept;
+std::string_view to_string(Topology t) noexcept;
+
+}  // namespace riptide

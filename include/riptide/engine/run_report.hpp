@@ -1,0 +1,66 @@
+#pragma once
+// Where every packet went: the figures of one run, stage by stage, with the ledger that
+// must add up and a plain-language explanation for every drop point.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "riptide/analyze/analyzer.hpp"
+#include "riptide/decode/decoder.hpp"
+
+namespace riptide {
+
+struct AnalyzerReport {
+  std::string name;
+  std::uint64_t errors = 0;     // exceptions caught
+  std::uint64_t disabled = 0;   // instances switched off after too many errors
+  std::vector<AnalyzerCounter> counters;  // summed over instances
+};
+
+struct RunReport {
+  std::string input;     // "afpacket:eth0 x2", "file:x.pcap"
+  std::string topology;  // "workers", "dispatch"
+  bool live = false;
+  double elapsed_s = 0;
+  bool final = false;    // false for the periodic snapshots
+
+  // Interface, before any socket: deltas over the run; nullopt when the system lacks them.
+  std::optional<std::uint64_t> if_rx_dropped, if_rx_missed, if_rx_fifo, softnet_drops;
+  // Kernel socket (live): packets that passed the kernel filter, and those the ring had no
+  // room for. PACKET_STATISTICS totals, accumulated.
+  std::uint64_t kernel_packets = 0, kernel_drops = 0, kernel_freezes = 0;
+  bool kernel_exact = false;  // the capture was frozen before the last count: the ledger is exact
+
+  std::uint64_t captured = 0, captured_bytes = 0;  // handed to riptide by the source
+  std::uint64_t filtered_out = 0;   // rejected by the user-space filter (files)
+  std::uint64_t beyond_count = 0;   // read after the -c limit was reached: not analyzed
+  std::uint64_t worker_queue_drops = 0;
+  std::uint64_t copy_truncated = 0;
+  std::uint64_t processed = 0;      // went through every analyzer
+  std::uint64_t interface_losses = 0;
+
+  DecodeStats decode;
+  std::vector<AnalyzerReport> analyzers;
+
+  std::uint64_t pcap_written = 0, pcap_not_written = 0;  // -w
+  std::uint64_t flow_records = 0, flow_records_dropped = 0;
+  std::uint64_t tx_sent = 0, tx_failed = 0, tx_refused = 0;
+
+  std::vector<std::string> errors;  // file faults, output failures: one line each
+
+  // captured == processed + filtered_out + beyond_count + worker_queue_drops.
+  bool ledger_balanced() const noexcept {
+    return captured == processed + filtered_out + beyond_count + worker_queue_drops;
+  }
+  std::uint64_t total_drops() const noexcept { return kernel_drops + worker_queue_drops; }
+};
+
+// Human report, several lines, ending with the explanation of every non-zero drop point.
+std::string format_report(const RunReport& r);
+// One status line for stderr: rate since the previous snapshot.
+std::string format_status(const RunReport& now, const RunReport& prev, double interval_s);
+// The same figures as one JSON object with plain field names.
+std::string report_json(const RunReport& r);
+
+}  // namespace riptide

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole test suite: dependencies, a -Werror Release build with every test (root-only
+# namespace tests included when run as root), an ASan+UBSan build, a TSan build of the
+# threaded modules, and every fuzzer for a bounded time with its saved crashers replayed.
+#   FUZZ_SECONDS=N   time per fuzzer (default 60)
+#   SKIP_SANITIZERS=1 / SKIP_FUZZ=1  for a quick local loop
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+JOBS=${JOBS:-$(nproc)}
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+
+./scripts/deps.sh
+
+step() { printf '\n==== %s\n' "$*"; }
+
+step "Release build (-Werror)"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DRIPTIDE_WERROR=ON >/dev/null
+ninja -C build/release -j"$JOBS"
+step "Release tests"
+ctest --test-dir build/release --output-on-failure -j1
+
+if [[ -z ${SKIP_SANITIZERS:-} ]]; then
+  step "ASan+UBSan build and tests"
+  cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRIPTIDE_WERROR=ON \
+        -DRIPTIDE_SANITIZE=address,undefined -DRIPTIDE_BUILD_BENCH=OFF >/dev/null
+  ninja -C build/asan -j"$JOBS"
+  ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build/asan --output-on-failure -j1
+
+  step "TSan build and tests of the threaded modules"
+  cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRIPTIDE_WERROR=ON \
+        -DRIPTIDE_SANITIZE=thread -DRIPTIDE_BUILD_BENCH=OFF -DRIPTIDE_BUILD_APPS=OFF >/dev/null
+  ninja -C build/tsan -j"$JOBS" test_dispatch test_engine test_transmit
+  TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build/tsan --output-on-failure -j1 -L 'dispatch|engine|transmit'
+fi
+
+if [[ -z ${SKIP_FUZZ:-} ]]; then
+  step "Fuzzers (${FUZZ_SECONDS}s each, clang-14, ASan+UBSan)"
+  CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DRIPTIDE_BUILD_FUZZ=ON -DRIPTIDE_SANITIZE=address,undefined \
+      -DRIPTIDE_BUILD_TESTS=OFF -DRIPTIDE_BUILD_BENCH=OFF -DRIPTIDE_BUILD_APPS=OFF >/dev/null
+  ninja -C build/fuzz -j"$JOBS"
+  ./scripts/fuzz.sh build/fuzz "$FUZZ_SECONDS"
+fi
+step "all tests passed"

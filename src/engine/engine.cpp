@@ -1,0 +1,522 @@
+#include "riptide/engine/engine.hpp"
+
+#include <linux/filter.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "engine/analyzer_set.hpp"
+#include "riptide/capture/afpacket_source.hpp"
+#include "riptide/capture/iface_stats.hpp"
+#include "riptide/capture/pcap_live_source.hpp"
+#include "riptide/decode/decoder.hpp"
+#include "riptide/dispatch/dispatcher.hpp"
+#include "riptide/file/capture_file.hpp"
+#include "riptide/file/pcap_writer.hpp"
+#include "riptide/filter/bpf_filter.hpp"
+
+namespace riptide {
+
+std::string_view to_string(Backend b) noexcept {
+  switch (b) {
+    case Backend::afpacket: return "afpacket";
+    case Backend::pcap: return "pcap";
+    case Backend::file: return "file";
+  }
+  return "?";
+}
+
+std::string_view to_string(Topology t) noexcept {
+  return t == Topology::workers ? "workers" : "dispatch";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kPollTimeout = std::chrono::milliseconds(100);
+constexpr TimestampNs kTickNs = 100'000'000;
+
+TimestampNs wall_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<TimestampNs>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+bool pin_to_cpu(int cpu) noexcept {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
+
+// Counters one capture thread writes and anyone may read (single writer, relaxed).
+struct CaptureCounters {
+  std::atomic<std::uint64_t> captured{0}, bytes{0}, filtered{0}, beyond{0}, processed{0}, iface_losses{0};
+  void add(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+};
+
+std::optional<std::uint64_t> delta(const std::optional<std::uint64_t>& a, const std::optional<std::uint64_t>& b) {
+  if (!a || !b) return std::nullopt;
+  return *b >= *a ? *b - *a : 0;
+}
+
+}  // namespace
+
+struct Engine::Impl {
+  EngineConfig cfg;
+  std::vector<std::unique_ptr<AnalyzerFactory>> factories;
+
+  // Sources: one per capture thread. Typed pointers for backend-specific calls.
+  std::vector<std::unique_ptr<PacketSource>> sources;
+  std::vector<AfPacketSource*> afpacket;  // same order as sources (live afpacket only)
+  CaptureFile* file = nullptr;
+  std::optional<BpfFilter> user_filter;  // files: the filter runs here, not in a kernel
+  std::unique_ptr<PcapWriter> writer;
+  std::mutex writer_mu;
+  std::string writer_error;
+  LinkType link = LinkType::ethernet;
+
+  std::unique_ptr<Dispatcher> dispatcher;
+  struct Handler;
+  std::unique_ptr<Handler> handler;
+
+  // One AnalyzerSet per packet thread (capture threads in `workers`, workers in `dispatch`).
+  std::vector<std::unique_ptr<engine::AnalyzerSet>> sets;
+  std::vector<std::unique_ptr<CaptureCounters>> counters;  // per capture thread
+  std::vector<DecodeStats> decode_stats;                        // per capture thread, read after join
+  std::vector<std::atomic<std::uint64_t>> worker_processed; // per dispatch worker
+  std::vector<std::string> errors;
+  std::mutex errors_mu;
+
+  std::atomic<bool> stopping{false};     // finish: drain and stop (signal, -c, duration)
+  std::atomic<bool> fatal{false};
+  std::atomic<std::uint64_t> remaining;  // -c budget
+  std::atomic<unsigned> capture_running{0};
+  IfaceCounters if_start;
+  Clock::time_point started;
+  double elapsed_s = 0;
+  bool live() const { return cfg.backend != Backend::file; }
+
+  explicit Impl(std::size_t workers) : worker_processed(workers) {}
+
+  void add_error(std::string e) {
+    std::lock_guard lk(errors_mu);
+    errors.push_back(std::move(e));
+  }
+  Result<void> open_sources();
+  Result<void> open_outputs();
+  void capture_loop(std::size_t idx);
+  void process_batch(std::size_t idx, PacketBatch& batch, std::array<PacketMeta, PacketBatch::kCapacity>& metas);
+  bool handle_source_error(std::size_t idx, const Error& e);
+  void freeze(std::size_t idx) noexcept;
+  RunReport collect(bool final) const;
+};
+
+// Runs the analyzers of each dispatch worker.
+struct Engine::Impl::Handler final : WorkerHandler {
+  Impl& e;
+  explicit Handler(Impl& impl) : e(impl) {}
+  void on_items(std::size_t w, std::span<const WorkItem> items) override {
+    auto& set = *e.sets[w];
+    TimestampNs newest = 0;
+    for (const auto& it : items) {
+      set.packet(it.meta, it.pkt);
+      newest = std::max(newest, it.pkt.ts_ns);
+    }
+    set.batch_end(newest);
+    auto& p = e.worker_processed[w];
+    p.store(p.load(std::memory_order_relaxed) + items.size(), std::memory_order_relaxed);
+  }
+  void on_tick(std::size_t w, TimestampNs now) override { e.sets[w]->tick(now); }
+  void on_stop(std::size_t w) override { e.sets[w]->stop(); }
+};
+
+Result<void> Engine::Impl::open_sources() {
+  if (cfg.backend == Backend::file) {
+    auto f = open_capture_file(cfg.read_file);
+    if (!f) return f.error();
+    file = f->get();
+    link = file->link_type();
+    if (!cfg.filter.empty()) {
+      auto bf = BpfFilter::compile(cfg.filter, link, std::max<std::uint32_t>(file->snaplen(), 65535));
+      if (!bf) return bf.error();
+      user_filter.emplace(std::move(*bf));
+    }
+    sources.push_back(std::move(*f));
+    return {};
+  }
+
+  std::optional<BpfFilter> kernel_filter;
+  if (!cfg.filter.empty() && cfg.backend == Backend::afpacket) {
+    auto bf = BpfFilter::compile(cfg.filter, LinkType::ethernet, cfg.capture.snaplen);
+    if (!bf) return bf.error();
+    kernel_filter.emplace(std::move(*bf));
+    cfg.capture.bpf = kernel_filter->kernel_program();  // copied by open()
+  }
+  if (cfg.backend == Backend::pcap) {
+    if (cfg.capture_threads != 1)
+      return make_error(Errc::invalid_argument, "the pcap backend has no fanout: use one capture thread");
+    auto s = PcapLiveSource::open(cfg.capture, cfg.filter);
+    if (!s) return s.error();
+    link = (*s)->link_type();
+    sources.push_back(std::move(*s));
+  } else if (cfg.capture_threads <= 1) {
+    cfg.capture.fanout.reset();
+    auto s = AfPacketSource::open(cfg.capture);
+    if (!s) return s.error();
+    link = (*s)->link_type();
+    afpacket.push_back(s->get());
+    sources.push_back(std::move(*s));
+  } else {
+    if (!cfg.capture.fanout) cfg.capture.fanout = FanoutConfig{};
+    if (cfg.capture.fanout->group_id == 0)
+      cfg.capture.fanout->group_id = static_cast<std::uint16_t>(getpid() & 0xffff);
+    auto g = open_fanout_group(cfg.capture, cfg.capture_threads);
+    if (!g) return g.error();
+    link = g->front()->link_type();
+    for (auto& s : *g) {
+      afpacket.push_back(s.get());
+      sources.push_back(std::move(s));
+    }
+  }
+  cfg.capture.bpf = nullptr;
+  if_start = read_iface_counters(cfg.capture.iface);
+  return {};
+}
+
+Result<void> Engine::Impl::open_outputs() {
+  if (cfg.write_path.empty()) return {};
+  const std::uint32_t snap = file ? file->snaplen() : cfg.capture.snaplen;
+  auto w = PcapWriter::open(cfg.write_path, link, snap, true);
+  if (!w) return w.error();
+  writer = std::move(*w);
+  return {};
+}
+
+// Stops new packets entering a live socket's ring, so that after draining it the kernel's
+// count is final and the ledger is exact: a filter that rejects everything is attached, and
+// the kernel counts only packets its filter accepted.
+void Engine::Impl::freeze(std::size_t idx) noexcept {
+  if (idx >= afpacket.size()) return;
+  sock_filter reject{BPF_RET | BPF_K, 0, 0, 0};
+  sock_fprog prog{1, &reject};
+  (void)setsockopt(afpacket[idx]->fd(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
+
+bool Engine::Impl::handle_source_error(std::size_t idx, const Error& e) {
+  if (e.code != Errc::interface_down || idx >= afpacket.size()) {
+    add_error(e.message);
+    if (live()) fatal.store(true);
+    return false;
+  }
+  counters[idx]->add(counters[idx]->iface_losses, 1);
+  if (cfg.exit_on_iface_loss) {
+    add_error(e.message + " (exiting: --exit-on-iface-loss)");
+    fatal.store(true);
+    return false;
+  }
+  if (idx == 0) std::fprintf(stderr, "riptide: %s; waiting for it to come back\n", e.message.c_str());
+  while (!stopping.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (afpacket[idx]->reopen()) {
+      if (idx == 0) std::fprintf(stderr, "riptide: interface '%s' is back, capture resumed\n", cfg.capture.iface.c_str());
+      return true;
+    }
+  }
+  return false;
+}
+
+void Engine::Impl::process_batch(std::size_t idx, PacketBatch& batch,
+                                 std::array<PacketMeta, PacketBatch::kCapacity>& metas) {
+  auto& c = *counters[idx];
+  std::uint64_t bytes = 0;
+  for (const auto& p : batch) bytes += p.wirelen;
+  c.add(c.captured, batch.size());
+  c.add(c.bytes, bytes);
+
+  // User-space filter (files only): compact the batch in place.
+  if (user_filter) {
+    std::size_t keep = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i)
+      if (user_filter->matches(batch[i])) batch[keep++] = batch[i];
+    c.add(c.filtered, batch.size() - keep);
+    PacketBatch tmp;
+    for (std::size_t i = 0; i < keep; ++i) tmp.push(batch[i]);
+    batch = tmp;
+  }
+  // -c budget, shared by all capture threads: one atomic operation per batch.
+  if (cfg.max_packets != 0 && !batch.empty()) {
+    std::uint64_t want = batch.size(), have = remaining.load(std::memory_order_relaxed), take = 0;
+    do {
+      take = std::min<std::uint64_t>(want, have);
+    } while (!remaining.compare_exchange_weak(have, have - take, std::memory_order_relaxed));
+    if (take < want) {
+      c.add(c.beyond, want - take);
+      PacketBatch tmp;
+      for (std::size_t i = 0; i < take; ++i) tmp.push(batch[i]);
+      batch = tmp;
+    }
+    if (have - take == 0) stopping.store(true, std::memory_order_relaxed);
+  }
+  if (batch.empty()) return;
+
+  if (writer) {
+    std::lock_guard lk(writer_mu);
+    for (const auto& p : batch) {
+      auto r = writer->write(p);
+      if (!r) writer_error = r.error().message;
+    }
+  }
+
+  auto& dstats = decode_stats[idx];
+  for (std::size_t i = 0; i < batch.size(); ++i) decode(batch[i], metas[i], dstats);
+
+  if (dispatcher) {
+    const auto mode = live() ? Backpressure::drop : Backpressure::wait;
+    dispatcher->dispatch(batch, std::span<const PacketMeta>(metas.data(), batch.size()), mode);
+    return;
+  }
+  auto& set = *sets[idx];
+  TimestampNs newest = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    set.packet(metas[i], batch[i]);
+    newest = std::max(newest, batch[i].ts_ns);
+  }
+  set.batch_end(newest);
+  c.add(c.processed, batch.size());
+}
+
+void Engine::Impl::capture_loop(std::size_t idx) {
+  if (idx < cfg.cpus.size()) pin_to_cpu(cfg.cpus[idx]);
+  PacketBatch batch;
+  std::array<PacketMeta, PacketBatch::kCapacity> metas{};
+  auto& src = *sources[idx];
+  const bool runs_analyzers = !dispatcher;
+  if (runs_analyzers) sets[idx]->start();
+  TimestampNs last_tick = wall_ns();
+  bool draining = false;
+
+  for (;;) {
+    if (!draining && (stopping.load(std::memory_order_relaxed) || fatal.load(std::memory_order_relaxed))) {
+      if (!live() || fatal.load()) break;
+      // Live: stop the kernel adding packets, then read what the ring already holds.
+      draining = true;
+      freeze(idx);
+    }
+    auto r = src.next(batch, draining ? std::chrono::milliseconds(0) : kPollTimeout);
+    if (!r) {
+      if (handle_source_error(idx, r.error())) continue;
+      break;
+    }
+    if (*r == PollStatus::end_of_input) break;
+    if (*r == PollStatus::packets) process_batch(idx, batch, metas);
+    else if (draining) break;  // timeout while draining: the ring is empty
+
+    if (runs_analyzers && live()) {
+      const TimestampNs now = wall_ns();
+      if (now - last_tick >= kTickNs) {
+        sets[idx]->tick(now);
+        last_tick = now;
+      }
+    }
+  }
+  if (runs_analyzers) sets[idx]->stop();
+  capture_running.fetch_sub(1);
+}
+
+RunReport Engine::Impl::collect(bool final) const {
+  RunReport r;
+  r.final = final;
+  r.live = live();
+  r.topology = std::string(to_string(cfg.topology));
+  r.elapsed_s = final ? elapsed_s : std::chrono::duration<double>(Clock::now() - started).count();
+  r.input = sources.empty() ? std::string() : sources.front()->describe();
+  if (sources.size() > 1) r.input += " x" + std::to_string(sources.size());
+
+  for (const auto& s : sources) {
+    const auto st = s->stats();
+    r.kernel_packets += st.kernel_packets;
+    r.kernel_drops += st.kernel_drops;
+    r.kernel_freezes += st.freeze_count;
+  }
+  r.kernel_exact = final && !afpacket.empty();
+  for (const auto& c : counters) {
+    r.captured += c->captured.load(std::memory_order_relaxed);
+    r.captured_bytes += c->bytes.load(std::memory_order_relaxed);
+    r.filtered_out += c->filtered.load(std::memory_order_relaxed);
+    r.beyond_count += c->beyond.load(std::memory_order_relaxed);
+    r.processed += c->processed.load(std::memory_order_relaxed);
+    r.interface_losses += c->iface_losses.load(std::memory_order_relaxed);
+  }
+  if (dispatcher) {
+    for (const auto& p : worker_processed) r.processed += p.load(std::memory_order_relaxed);
+    const auto ws = dispatcher->total_stats();
+    r.worker_queue_drops = ws.queue_full_drops;
+    r.copy_truncated = ws.copy_truncated;
+  }
+  if (live() && !cfg.capture.iface.empty()) {
+    const auto now = read_iface_counters(cfg.capture.iface);
+    r.if_rx_dropped = delta(if_start.rx_dropped, now.rx_dropped);
+    r.if_rx_missed = delta(if_start.rx_missed_errors, now.rx_missed_errors);
+    r.if_rx_fifo = delta(if_start.rx_fifo_errors, now.rx_fifo_errors);
+    r.softnet_drops = delta(if_start.softnet_backlog_drops, now.softnet_backlog_drops);
+  }
+  if (final) {
+    for (const auto& d : decode_stats) r.decode.merge(d);
+    for (const auto& f : factories) {
+      AnalyzerReport ar;
+      ar.name = std::string(f->name());
+      for (const auto& set : sets) {
+        for (const auto& slot : set->slots()) {
+          if (slot->name != ar.name) continue;
+          ar.errors += slot->errors.load(std::memory_order_relaxed);
+          ar.disabled += slot->disabled ? 1 : 0;
+          std::vector<AnalyzerCounter> cs;
+          slot->a->counters(cs);
+          for (auto& c : cs) {
+            auto it = std::find_if(ar.counters.begin(), ar.counters.end(),
+                                   [&](const AnalyzerCounter& x) { return x.name == c.name; });
+            if (it == ar.counters.end()) ar.counters.push_back(c);
+            else it->value += c.value;
+          }
+        }
+      }
+      r.analyzers.push_back(std::move(ar));
+    }
+    for (const auto& set : sets) r.tx_refused += set->context().tx_refused();
+    if (writer) {
+      const auto ws = writer->stats();
+      r.pcap_written = ws.packets;
+      r.pcap_not_written = ws.dropped_after_error + ws.link_mismatch;
+    }
+    r.errors = errors;
+  }
+  return r;
+}
+
+Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
+                                               std::vector<std::unique_ptr<AnalyzerFactory>> analyzers) {
+  if (cfg.backend == Backend::file && cfg.read_file.empty())
+    return make_error(Errc::invalid_argument, "no input file given");
+  if (cfg.backend != Backend::file && cfg.capture.iface.empty())
+    return make_error(Errc::invalid_argument, "no capture interface given (-i)");
+  if (cfg.capture_threads == 0 || cfg.capture_threads > 64)
+    return make_error(Errc::invalid_argument, "capture threads must be between 1 and 64");
+  if (cfg.topology == Topology::dispatch && cfg.capture_threads != 1)
+    return make_error(Errc::invalid_argument, "the dispatch topology uses one capture thread; use --workers for more analysis threads");
+
+  const std::size_t nworkers = cfg.topology == Topology::dispatch ? cfg.dispatch.workers : 0;
+  auto impl = std::make_unique<Impl>(nworkers);
+  impl->cfg = cfg;
+  impl->factories = std::move(analyzers);
+  impl->remaining.store(cfg.max_packets);
+  if (auto r = impl->open_sources(); !r) return r.error();
+  if (auto r = impl->open_outputs(); !r) return r.error();
+
+  const std::size_t ncap = impl->sources.size();
+  for (std::size_t i = 0; i < ncap; ++i) impl->counters.push_back(std::make_unique<CaptureCounters>());
+  impl->decode_stats.resize(ncap);
+
+  const std::size_t nsets = cfg.topology == Topology::dispatch ? nworkers : ncap;
+  for (std::size_t i = 0; i < nsets; ++i) {
+    auto set = std::make_unique<engine::AnalyzerSet>(i, nsets, impl->live(), AnalyzerLimits{});
+    for (auto& f : impl->factories) set->add(f->create(i), std::string(f->name()));
+    impl->sets.push_back(std::move(set));
+  }
+  if (cfg.topology == Topology::dispatch) {
+    DispatcherConfig dc = cfg.dispatch;
+    for (std::size_t i = ncap; i < cfg.cpus.size(); ++i) dc.worker_cpus.push_back(cfg.cpus[i]);
+    auto d = Dispatcher::create(dc);
+    if (!d) return d.error();
+    impl->dispatcher = std::move(*d);
+    impl->handler = std::make_unique<Impl::Handler>(*impl);
+  }
+  return std::unique_ptr<Engine>(new Engine(std::move(impl)));
+}
+
+Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Engine::~Engine() = default;
+
+std::string Engine::banner() const {
+  const auto& c = impl_->cfg;
+  std::string s = "riptide: input " + impl_->sources.front()->describe();
+  if (impl_->sources.size() > 1) s += " (" + std::to_string(impl_->sources.size()) + " sockets in one fanout group)";
+  s += ", topology " + std::string(to_string(c.topology));
+  if (c.topology == Topology::dispatch)
+    s += " (1 capture thread -> " + std::to_string(c.dispatch.workers) + " worker(s), " +
+         std::to_string(c.dispatch.ring_slots) + " slots each)";
+  s += "\n";
+  if (!impl_->afpacket.empty()) s += "riptide: " + impl_->afpacket.front()->plan().explanation + "\n";
+  if (!c.filter.empty())
+    s += std::string("riptide: filter '") + c.filter + (impl_->user_filter ? "' (user space)\n" : "' (in the kernel)\n");
+  return s;
+}
+
+RunReport Engine::snapshot() const { return impl_->collect(false); }
+
+Result<RunReport> Engine::run() {
+  auto& e = *impl_;
+  e.started = Clock::now();
+  if (e.dispatcher) {
+    if (auto r = e.dispatcher->start(*e.handler); !r) return r.error();
+  }
+  e.capture_running.store(static_cast<unsigned>(e.sources.size()));
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < e.sources.size(); ++i) threads.emplace_back([&e, i] { e.capture_loop(i); });
+
+  // The main thread watches: stop conditions, live status, periodic stats JSON.
+  auto last_status = Clock::now();
+  auto last_json = Clock::now();
+  RunReport prev = e.collect(false);
+  while (e.capture_running.load() != 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const auto now = Clock::now();
+    if (stop_requested_.load(std::memory_order_relaxed)) e.stopping.store(true);
+    if (e.cfg.duration_s > 0 && std::chrono::duration<double>(now - e.started).count() >= e.cfg.duration_s)
+      e.stopping.store(true);
+    if (!e.cfg.quiet && e.live() && now - last_status >= std::chrono::milliseconds(e.cfg.status_interval_ms)) {
+      auto cur = e.collect(false);
+      const double dt = std::chrono::duration<double>(now - last_status).count();
+      std::fprintf(stderr, "%s\n", format_status(cur, prev, dt).c_str());
+      prev = std::move(cur);
+      last_status = now;
+    }
+    if (!e.cfg.stats_json_path.empty() && e.cfg.stats_json_interval_s > 0 &&
+        now - last_json >= std::chrono::seconds(e.cfg.stats_json_interval_s)) {
+      std::ofstream(e.cfg.stats_json_path, std::ios::app) << report_json(e.collect(false)) << "\n";
+      last_json = now;
+    }
+  }
+  for (auto& t : threads) t.join();
+  if (e.dispatcher) e.dispatcher->stop();
+  for (auto& f : e.factories) f->finish();
+  if (e.writer) {
+    if (auto r = e.writer->close(); !r && e.writer_error.empty()) e.writer_error = r.error().message;
+    if (!e.writer_error.empty()) e.add_error(e.writer_error);
+  }
+  e.elapsed_s = std::chrono::duration<double>(Clock::now() - e.started).count();
+  RunReport rep = e.collect(true);
+  if (!e.cfg.stats_json_path.empty()) {
+    std::ofstream out(e.cfg.stats_json_path, e.cfg.stats_json_interval_s > 0 ? std::ios::app : std::ios::trunc);
+    out << report_json(rep) << "\n";
+    if (!out) rep.errors.push_back("cannot write stats to '" + e.cfg.stats_json_path + "'");
+  }
+  if (e.fatal.load() && e.live()) {
+    return make_error(Errc::interface_down, rep.errors.empty() ? std::string("capture failed") : rep.errors.back());
+  }
+  return rep;
+}
+
+}  // namespace riptide
