@@ -1,0 +1,267 @@
+// Golden test: for every capture of the shared corpus, riptide's per-flow packet and byte
+// counts (both directions) equal what tshark reports for the same file.
+//
+// riptide runs end to end (`riptide read --flows-json`); tshark's per-frame fields are
+// aggregated here into flows with the same definition:
+//   key = (VLAN ids, the two addresses, transport class, ports)
+//   class = tcp | udp | icmp | other; ports only for tcp/udp, and not for IP fragments
+//   (riptide puts every fragment of a datagram in one port-less flow, tshark is run with
+//   reassembly off so it shows each fragment on its own).
+// Frames whose IP header sits behind an encapsulation riptide does not decode (MPLS, PPPoE,
+// nflog, Cisco HDLC, ...) are not flows for riptide; they are left out of tshark's side and
+// their number is checked against riptide's non-IP count instead.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct DirCount {
+  std::uint64_t pkts = 0, bytes = 0;
+  bool operator==(const DirCount&) const = default;
+};
+struct FlowCount {
+  DirCount lo_to_hi, hi_to_lo;
+  bool operator==(const FlowCount&) const = default;
+};
+using Key = std::string;  // printable, for readable failures
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[65536];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> v;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, sep)) v.push_back(cur);
+  if (!s.empty() && s.back() == sep) v.emplace_back();
+  return v;
+}
+
+std::string first(const std::string& field) {
+  auto c = field.find(',');
+  return c == std::string::npos ? field : field.substr(0, c);
+}
+
+// Orders the two endpoints; returns true when (a, pa) is the lower one.
+bool lower(const std::string& a, int pa, const std::string& b, int pb) {
+  return std::tie(a, pa) <= std::tie(b, pb);
+}
+
+Key make_key(const std::string& vlans, const std::string& cls, const std::string& a, int pa,
+             const std::string& b, int pb, bool& forward) {
+  forward = lower(a, pa, b, pb);
+  const std::string& lo = forward ? a : b;
+  const std::string& hi = forward ? b : a;
+  const int plo = forward ? pa : pb, phi = forward ? pb : pa;
+  return "vlan[" + vlans + "] " + cls + " " + lo + ":" + std::to_string(plo) + " <-> " + hi + ":" +
+         std::to_string(phi);
+}
+
+std::string proto_class(int proto) {
+  switch (proto) {
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 1: case 58: return "icmp";
+    default: return "other";
+  }
+}
+
+struct Side {
+  std::map<Key, FlowCount> flows;
+  std::uint64_t excluded = 0;  // tshark: frames with IP behind an encapsulation riptide skips
+  std::uint64_t non_ip = 0;    // riptide: packets that are not flows
+  std::uint64_t frames = 0;
+  std::string error;
+};
+
+void add(Side& s, const Key& k, bool forward, std::uint64_t bytes) {
+  auto& d = forward ? s.flows[k].lo_to_hi : s.flows[k].hi_to_lo;
+  d.pkts += 1;
+  d.bytes += bytes;
+}
+
+Side tshark_side(const fs::path& file) {
+  Side s;
+  const std::string cmd =
+      "tshark -n -r '" + file.string() +
+      "' -o ip.defragment:FALSE -o ipv6.defragment:FALSE -o ip.check_checksum:FALSE"
+      " -T fields -E separator=/t -E occurrence=a -E aggregator=,"
+      " -e frame.len -e frame.protocols -e ieee8021ad.id -e vlan.id -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst"
+      " -e ip.flags.mf -e ip.frag_offset -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport 2>/dev/null";
+  const std::string out = run(cmd);
+  const std::set<std::string> link_ok = {"eth", "ethertype", "vlan", "ieee8021ad", "sll", "null", "raw", "ip", "ipv6"};
+  for (const auto& line : split(out, '\n')) {
+    if (line.empty()) continue;
+    auto f = split(line, '\t');
+    if (f.size() < 14) f.resize(14);
+    ++s.frames;
+    const std::uint64_t len = std::stoull(f[0]);
+    const auto protos = split(f[1], ':');
+    // Find the outer IP header and check that only supported layers come before it.
+    std::size_t ip_at = protos.size();
+    bool supported = true;
+    for (std::size_t i = 0; i < protos.size(); ++i) {
+      if (protos[i] == "ip" || protos[i] == "ipv6") {
+        ip_at = i;
+        break;
+      }
+      if (!link_ok.count(protos[i])) supported = false;
+    }
+    if (ip_at == protos.size()) continue;  // not IP: riptide makes no flow either
+    if (!supported) {
+      ++s.excluded;
+      continue;
+    }
+    const bool v6 = protos[ip_at] == "ipv6";
+    std::string src = first(v6 ? f[6] : f[4]), dst = first(v6 ? f[7] : f[5]);
+    // The transport is the first token after IP and its extension headers.
+    std::string transport;
+    bool frag = false;
+    for (std::size_t i = ip_at + 1; i < protos.size(); ++i) {
+      if (protos[i] == "ipv6.fraghdr") frag = true;
+      if (protos[i].rfind("ipv6.", 0) == 0) continue;
+      transport = protos[i];
+      break;
+    }
+    if (!v6) frag = first(f[8]) == "1" || (!f[9].empty() && first(f[9]) != "0");
+    std::string cls = transport == "tcp" ? "tcp" : transport == "udp" ? "udp"
+                    : (transport == "icmp" || transport == "icmpv6") ? "icmp" : "other";
+    if (frag && (cls == "tcp" || cls == "udp" || transport == "data")) cls = "fragment";
+    int sp = 0, dp = 0;
+    if (cls == "tcp" && !f[10].empty() && !f[11].empty()) sp = std::stoi(first(f[10])), dp = std::stoi(first(f[11]));
+    if (cls == "udp" && !f[12].empty() && !f[13].empty()) sp = std::stoi(first(f[12])), dp = std::stoi(first(f[13]));
+    std::string vlans;
+    for (const auto& part : {f[2], f[3]})
+      for (const auto& v : split(part, ','))
+        if (!v.empty() && std::count(vlans.begin(), vlans.end(), ',') < 1) vlans += (vlans.empty() ? "" : ",") + v;
+    bool fwd = true;
+    const Key k = make_key(vlans, cls, src, sp, dst, dp, fwd);
+    add(s, k, fwd, len);
+  }
+  return s;
+}
+
+Side riptide_side(const fs::path& file, const fs::path& tmp) {
+  Side s;
+  const fs::path json = tmp / "flows.json";
+  const fs::path stats = tmp / "stats.json";
+  const std::string cmd = std::string(RIPTIDE_BINARY_DIR) + "/apps/riptide read -q -r '" + file.string() +
+                          "' --flows-json " + json.string() + " --stats-json " + stats.string() +
+                          " --flow-idle-timeout 86400 --flow-active-timeout 0 2>&1";
+  const std::string out = run(cmd);
+  std::ifstream st(stats);
+  if (!st) {
+    s.error = "riptide produced no stats: " + out;
+    return s;
+  }
+  const auto sj = nlohmann::json::parse(st, nullptr, false);
+  if (sj.is_discarded()) {
+    s.error = "bad stats JSON";
+    return s;
+  }
+  s.frames = sj["captured"].get<std::uint64_t>();
+  s.non_ip = sj["analyzers"]["flow"]["non_ip_packets"].get<std::uint64_t>();
+  std::ifstream in(json);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) {
+      s.error = "bad flow JSON line: " + line;
+      return s;
+    }
+    const std::string proto = j["proto"].get<std::string>();
+    const int pnum = proto == "TCP" ? 6 : proto == "UDP" ? 17 : proto == "ICMP" ? 1 : proto == "IPv6-ICMP" ? 58
+                                                                                       : std::stoi(proto);
+    std::string cls = proto_class(pnum);
+    int sp = j.value("src_port", 0), dp = j.value("dest_port", 0);
+    if (cls != "tcp" && cls != "udp") sp = dp = 0;
+    else if (sp == 0 && dp == 0) cls = "fragment";  // riptide's port-less TCP/UDP flow: fragments
+    std::string vlans;
+    if (j.contains("vlan"))
+      for (const auto& v : j["vlan"]) vlans += (vlans.empty() ? "" : ",") + std::to_string(v.get<int>());
+    bool fwd = true;
+    const Key k = make_key(vlans, cls, j["src_ip"].get<std::string>(), sp, j["dest_ip"].get<std::string>(), dp, fwd);
+    const auto& fl = j["flow"];
+    DirCount ts{fl["pkts_toserver"].get<std::uint64_t>(), fl["bytes_toserver"].get<std::uint64_t>()};
+    DirCount tc{fl["pkts_toclient"].get<std::uint64_t>(), fl["bytes_toclient"].get<std::uint64_t>()};
+    auto& fc = s.flows[k];
+    auto& a = fwd ? fc.lo_to_hi : fc.hi_to_lo;
+    auto& b = fwd ? fc.hi_to_lo : fc.lo_to_hi;
+    a.pkts += ts.pkts, a.bytes += ts.bytes, b.pkts += tc.pkts, b.bytes += tc.bytes;
+  }
+  return s;
+}
+
+std::vector<fs::path> corpus() {
+  std::vector<fs::path> v;
+  const fs::path dir = RIPTIDE_PCAP_DIR;
+  if (!fs::exists(dir)) return v;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    const auto ext = e.path().extension();
+    if (e.is_regular_file() && (ext == ".pcap" || ext == ".pcapng")) v.push_back(e.path());
+  }
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+class FlowsVsTshark : public ::testing::TestWithParam<fs::path> {};
+
+TEST_P(FlowsVsTshark, PerFlowCountsMatch) {
+  const fs::path file = GetParam();
+  const fs::path tmp = fs::temp_directory_path() / ("riptide-golden-" + std::to_string(getpid()));
+  fs::create_directories(tmp);
+  const Side want = tshark_side(file);
+  const Side got = riptide_side(file, tmp);
+  fs::remove_all(tmp);
+  ASSERT_TRUE(got.error.empty()) << got.error;
+  ASSERT_GT(want.frames, 0u) << "tshark read nothing from " << file;
+  EXPECT_EQ(got.frames, want.frames) << "frame count";
+  // Every frame tshark saw behind an unsupported encapsulation is a non-IP packet for riptide.
+  EXPECT_GE(got.non_ip, want.excluded);
+  for (const auto& [k, v] : want.flows) {
+    auto it = got.flows.find(k);
+    if (it == got.flows.end()) {
+      ADD_FAILURE() << "flow missing in riptide: " << k << " (" << v.lo_to_hi.pkts << "+" << v.hi_to_lo.pkts << " pkts)";
+      continue;
+    }
+    EXPECT_EQ(it->second.lo_to_hi.pkts, v.lo_to_hi.pkts) << k;
+    EXPECT_EQ(it->second.lo_to_hi.bytes, v.lo_to_hi.bytes) << k;
+    EXPECT_EQ(it->second.hi_to_lo.pkts, v.hi_to_lo.pkts) << k;
+    EXPECT_EQ(it->second.hi_to_lo.bytes, v.hi_to_lo.bytes) << k;
+  }
+  for (const auto& [k, v] : got.flows)
+    if (!want.flows.count(k)) ADD_FAILURE() << "flow only in riptide: " << k << " (" << v.lo_to_hi.pkts << "+" << v.hi_to_lo.pkts << " pkts)";
+}
+
+std::string test_name(const ::testing::TestParamInfo<fs::path>& info) {
+  std::string n = fs::relative(info.param, RIPTIDE_PCAP_DIR).string();
+  for (auto& c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, FlowsVsTshark, ::testing::ValuesIn(corpus()), test_name);
+
+TEST(GoldenCorpus, IsPresent) { EXPECT_GT(corpus().size(), 100u) << "shared captures not found at " << RIPTIDE_PCAP_DIR; }
+
+}  // namespace
