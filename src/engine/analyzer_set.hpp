@@ -18,6 +18,9 @@ class ThreadContext final : public AnalyzerContext {
   std::size_t thread_count() const noexcept override { return count_; }
   bool live() const noexcept override { return live_; }
   bool send(std::span<const std::uint8_t> frame) override;
+  // Placeholders until the compute pool and timers are wired in (issue 4): refuse.
+  bool offload(std::unique_ptr<OffloadTask>) override { return false; }
+  bool add_timer(std::chrono::nanoseconds, TimeBase, std::function<void(TimestampNs)>) override { return false; }
   std::uint64_t tx_refused() const noexcept { return tx_refused_.load(std::memory_order_relaxed); }
 
  private:

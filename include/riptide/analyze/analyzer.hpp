@@ -13,7 +13,9 @@
 // Exceptions thrown by any of these are caught by the engine and counted; after
 // AnalyzerLimits::max_errors of them the instance is disabled with one message on stderr.
 // Capture and the other analyzers keep going.
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -31,6 +33,22 @@ struct AnalyzerCounter {
   std::uint64_t value = 0;
 };
 
+// A long calculation handed off the packet path. run() executes on a compute-pool thread;
+// complete() then executes on the submitting analyzer's own thread (between batches or on a
+// tick), so it may touch the analyzer's state without locks. The task owns whatever snapshot
+// of state it needs: run() must not touch the analyzer.
+class OffloadTask {
+ public:
+  virtual ~OffloadTask() = default;
+  virtual void run() = 0;
+  virtual void complete() = 0;
+};
+
+enum class TimeBase : std::uint8_t {
+  wall,    // CLOCK_REALTIME: fires even when no packet arrives
+  packet,  // packet timestamps: deterministic on files, follows the traffic live
+};
+
 // What the engine offers an analyzer. Valid from on_start to on_stop.
 class AnalyzerContext {
  public:
@@ -44,6 +62,12 @@ class AnalyzerContext {
   // Queues a frame for transmission out of the capture interface. Copies it. False when no
   // transmit path is configured or its queue is full (counted as a transmit drop).
   virtual bool send(std::span<const std::uint8_t> frame) = 0;
+  // Submits a long calculation to the bounded compute pool. Never blocks: false (and the
+  // task is destroyed, counted as offload_refused) when the pool's queue is full.
+  virtual bool offload(std::unique_ptr<OffloadTask> task) = 0;
+  // Calls fn(now) every `period` of the given time base, on this analyzer's thread, until
+  // on_stop. Register in on_start. Returns false for a zero period.
+  virtual bool add_timer(std::chrono::nanoseconds period, TimeBase base, std::function<void(TimestampNs now)> fn) = 0;
 };
 
 class Analyzer {
