@@ -1,0 +1,83 @@
+// decode(): link-type dispatch plus the per-packet accounting every path shares.
+#include "riptide/decode/decoder.hpp"
+
+#include <cstring>
+#include <type_traits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "decode/link_decode.hpp"
+
+namespace riptide {
+
+namespace {
+
+using namespace decode_detail;
+
+DecodeError decode_link(const Frame& f, const PacketView& pkt, PacketMeta& m, DecodeStats& st) noexcept {
+  if (f.caplen == 0) return DecodeError::truncated_l2;
+  switch (pkt.link) {
+    case LinkType::ethernet: return decode_ethernet(f, pkt, m, st);
+    case LinkType::linux_sll: return decode_sll(f, pkt, m, st);
+    case LinkType::linux_sll2: return decode_sll2(f, pkt, m, st);
+    case LinkType::raw: return decode_by_version(f, 0, m, st);
+    case LinkType::ipv4: m.ethertype = kEtherIpv4; return decode_ipv4(f, 0, m, st);
+    case LinkType::ipv6: m.ethertype = kEtherIpv6; return decode_ipv6(f, 0, m, st);
+    case LinkType::null_bsd: return decode_null_bsd(f, m, st);
+    case LinkType::loop: return decode_loop(f, m, st);
+  }
+  return DecodeError::unsupported_link;
+}
+
+constexpr PacketMeta kBlankMeta{};
+
+// Resetting `meta` with `meta = PacketMeta{}` makes GCC emit `rep stos`, whose start-up cost
+// was half the decode time of a plain TCP packet. Straight-line 16-byte copies avoid it.
+void reset_meta(PacketMeta& meta) noexcept {
+  static_assert(std::is_trivially_copyable_v<PacketMeta>);
+  auto* dst = reinterpret_cast<unsigned char*>(&meta);
+  const auto* src = reinterpret_cast<const unsigned char*>(&kBlankMeta);
+#if defined(__SSE2__)
+  static_assert(sizeof(PacketMeta) >= 64 && sizeof(PacketMeta) <= 96);
+  constexpr std::size_t n = sizeof(PacketMeta);
+  const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 16));
+  const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 32));
+  const __m128i d = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 48));
+  const __m128i e = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 32));
+  const __m128i f = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + n - 16));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), a);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 16), b);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 32), c);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + 48), d);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 32), e);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 16), f);
+#else
+  std::memcpy(dst, src, sizeof(PacketMeta));
+#endif
+}
+
+}  // namespace
+
+DecodeError decode(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats) noexcept {
+  reset_meta(meta);
+  const std::uint32_t caplen = pkt.data != nullptr ? pkt.caplen : 0;
+  // Some sources leave wirelen unset; the wire never carried fewer bytes than were captured.
+  const std::uint32_t wirelen = pkt.wirelen > caplen ? pkt.wirelen : caplen;
+  meta.caplen = caplen;
+  meta.wirelen = wirelen;
+  ++stats.packets;
+  stats.bytes += wirelen;
+  if (caplen < wirelen) {
+    meta.flags |= kMetaTruncated;
+    ++stats.snaplen_truncated;
+  }
+  const DecodeError e = decode_link(Frame{pkt.data, caplen, wirelen}, pkt, meta, stats);
+  meta.error = e;
+  ++stats.errors[static_cast<std::size_t>(e)];
+  stats.decoded_ok += (e == DecodeError::none);
+  return e;
+}
+
+}  // namespace riptide

@@ -1,0 +1,92 @@
+#pragma once
+// Transport headers. `end` is where the IP datagram stops inside the capture (the smaller of
+// caplen and the IP length), so Ethernet padding and trailers are never parsed as headers.
+// `l4_len` is the transport length the IP header announces, used for payload lengths.
+#include <cstdint>
+
+#include "decode/byte_order.hpp"
+#include "riptide/decode/decoder.hpp"
+
+namespace riptide::decode_detail {
+
+inline constexpr std::uint8_t kProtoIcmp = 1;
+inline constexpr std::uint8_t kProtoTcp = 6;
+inline constexpr std::uint8_t kProtoUdp = 17;
+inline constexpr std::uint8_t kProtoIcmpv6 = 58;
+
+struct L4Span {
+  std::uint32_t off;
+  std::uint32_t end;
+  std::uint32_t l4_len;
+};
+
+inline std::uint32_t avail_at(std::uint32_t off, std::uint32_t end) noexcept { return end > off ? end - off : 0; }
+
+// Ports are kept as soon as the first 4 bytes are present, so a snaplen-cut packet still lands
+// in the right flow; the error then says the rest of the header is missing.
+inline DecodeError decode_tcp(const std::uint8_t* d, L4Span s, PacketMeta& m, DecodeStats& st) noexcept {
+  const std::uint32_t avail = avail_at(s.off, s.end);
+  m.l4_off = static_cast<std::uint16_t>(s.off);
+  if (avail < 4) return DecodeError::truncated_tcp;
+  m.sport = load_be16(d + s.off);
+  m.dport = load_be16(d + s.off + 2);
+  m.flags |= kMetaHasL4;
+  if (avail < 20) return DecodeError::truncated_tcp;
+  m.tcp_flags = d[s.off + 13];
+  const std::uint32_t hl = (d[s.off + 12] >> 4) * 4u;
+  if (hl < 20) return DecodeError::bad_tcp_header_len;
+  if (avail < hl) return DecodeError::truncated_tcp;
+  m.payload_off = static_cast<std::uint16_t>(s.off + hl);
+  m.l4_payload_len = s.l4_len > hl ? s.l4_len - hl : 0;
+  ++st.tcp;
+  return DecodeError::none;
+}
+
+inline DecodeError decode_udp(const std::uint8_t* d, L4Span s, PacketMeta& m, DecodeStats& st) noexcept {
+  const std::uint32_t avail = avail_at(s.off, s.end);
+  m.l4_off = static_cast<std::uint16_t>(s.off);
+  if (avail < 4) return DecodeError::truncated_udp;
+  m.sport = load_be16(d + s.off);
+  m.dport = load_be16(d + s.off + 2);
+  m.flags |= kMetaHasL4;
+  if (avail < 8) return DecodeError::truncated_udp;
+  const std::uint32_t len = load_be16(d + s.off + 4);
+  if (len < 8) return DecodeError::bad_udp_len;
+  m.payload_off = static_cast<std::uint16_t>(s.off + 8);
+  m.l4_payload_len = len - 8;
+  ++st.udp;
+  return DecodeError::none;
+}
+
+// ICMP and ICMPv6 share the layout: type, code, checksum, 4 message-specific bytes.
+inline DecodeError decode_icmp(const std::uint8_t* d, L4Span s, PacketMeta& m, std::uint64_t& counter) noexcept {
+  const std::uint32_t avail = avail_at(s.off, s.end);
+  m.l4_off = static_cast<std::uint16_t>(s.off);
+  if (avail < 2) return DecodeError::truncated_icmp;
+  m.sport = d[s.off];
+  m.dport = d[s.off + 1];
+  m.flags |= kMetaHasL4;
+  if (avail < 8) return DecodeError::truncated_icmp;
+  m.payload_off = static_cast<std::uint16_t>(s.off + 8);
+  m.l4_payload_len = s.l4_len > 8 ? s.l4_len - 8 : 0;
+  ++counter;
+  return DecodeError::none;
+}
+
+inline DecodeError decode_l4(const std::uint8_t* d, L4Span s, std::uint8_t proto, PacketMeta& m,
+                             DecodeStats& st) noexcept {
+  switch (proto) {
+    case kProtoTcp: return decode_tcp(d, s, m, st);
+    case kProtoUdp: return decode_udp(d, s, m, st);
+    case kProtoIcmp: return decode_icmp(d, s, m, st.icmp);
+    case kProtoIcmpv6: return decode_icmp(d, s, m, st.icmpv6);
+    default:
+      // Tunnels, ESP, SCTP...: the payload starts at the transport header we do not parse.
+      if (s.off <= s.end) m.payload_off = static_cast<std::uint16_t>(s.off);
+      m.l4_payload_len = s.l4_len;
+      ++st.other_l4;
+      return DecodeError::none;
+  }
+}
+
+}  // namespace riptide::decode_detail
