@@ -1,0 +1,75 @@
+#pragma once
+// Live capture through libpcap (`--backend pcap`): for compatibility and comparison.
+// libpcap is put in its TPACKET_V3 mode (immediate mode off) with a buffer sized by the
+// same ring plan as the AF_PACKET backend. libpcap hands a block back to the kernel as soon
+// as its last packet went through the callback, i.e. before pcap_dispatch() returns, so
+// packets are copied into a buffer of ours that lives until the next call.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "riptide/capture/afpacket_config.hpp"
+#include "riptide/core/source.hpp"
+
+struct pcap;
+struct pcap_pkthdr;
+
+namespace riptide {
+
+struct PcapLiveStats {
+  std::uint64_t ps_recv = 0;     // 64-bit totals of libpcap's 32-bit counters
+  std::uint64_t ps_drop = 0;
+  std::uint64_t ps_ifdrop = 0;
+  std::uint64_t dispatches = 0;
+  std::uint64_t polls = 0;
+  std::uint64_t copy_overflow = 0;  // packets larger than the copy buffer could take (dropped)
+};
+
+class PcapLiveSource final : public PacketSource {
+ public:
+  // Uses iface, snaplen, the ring-plan inputs (buffer size), block_timeout_ms, promisc,
+  // ignore_outgoing (pcap_setdirection(PCAP_D_IN)) and bpf. `filter_expr`, when not empty,
+  // is compiled by libpcap on the live handle instead of cfg.bpf. Fanout is unsupported.
+  static Result<std::unique_ptr<PcapLiveSource>> open(const AfPacketConfig& cfg, const std::string& filter_expr = {});
+  ~PcapLiveSource() override;
+  PcapLiveSource(const PcapLiveSource&) = delete;
+  PcapLiveSource& operator=(const PcapLiveSource&) = delete;
+
+  Result<PollStatus> next(PacketBatch& out, std::chrono::milliseconds timeout) override;
+  void stop() noexcept override;
+  SourceStats stats() const override;
+  std::string describe() const override;
+
+  PcapLiveStats pcap_stats() const;
+  LinkType link_type() const noexcept { return link_; }
+  const RingPlan& plan() const noexcept { return plan_; }
+
+ private:
+  PcapLiveSource(const AfPacketConfig& cfg, RingPlan plan);
+  static void on_packet(unsigned char* user, const ::pcap_pkthdr* h, const unsigned char* bytes);
+  void harvest_locked() const;
+  int dispatch_some(PacketBatch& out);
+
+  AfPacketConfig cfg_;
+  RingPlan plan_;
+  pcap* p_ = nullptr;
+  int sel_fd_ = -1;
+  int wake_fd_ = -1;
+  LinkType link_ = LinkType::ethernet;
+  std::uint32_t ifindex_ = 0;
+
+  std::vector<std::uint8_t> arena_;  // packet copies for the current batch
+  std::size_t arena_used_ = 0;
+  PacketBatch* filling_ = nullptr;
+
+  std::atomic<bool> stop_{false};
+  std::atomic<std::uint64_t> packets_{0}, bytes_{0}, dispatches_{0}, polls_{0}, overflow_{0};
+  mutable std::mutex mu_;  // pcap_stats() on the handle from any thread
+  mutable std::uint64_t recv_ = 0, drop_ = 0, ifdrop_ = 0;
+  mutable std::uint32_t last_recv_ = 0, last_drop_ = 0, last_ifdrop_ = 0;
+};
+
+}  // namespace riptide

@@ -1,0 +1,425 @@
+#include "riptide/capture/afpacket_source.hpp"
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace riptide {
+namespace {
+
+std::string errstr(int e) { return std::strerror(e); }
+
+Error sys_error(const std::string& iface, const char* what, int e) {
+  if (e == EPERM || e == EACCES) {
+    return make_error(Errc::permission, "no permission to capture on '" + iface +
+                                            "': run as root or grant CAP_NET_RAW,CAP_NET_ADMIN");
+  }
+  if (e == ENODEV || e == ENXIO) return make_error(Errc::not_found, "interface '" + iface + "' not found");
+  return make_error(Errc::io, std::string(what) + " on '" + iface + "' failed: " + errstr(e));
+}
+
+// Closes an fd unless released: keeps every early return in open_socket() leak-free.
+struct FdGuard {
+  int fd;
+  ~FdGuard() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() {
+    int f = fd;
+    fd = -1;
+    return f;
+  }
+};
+
+Result<LinkType> link_of(int fd, const std::string& iface) {
+  ifreq ifr{};
+  std::memcpy(ifr.ifr_name, iface.c_str(), iface.size() + 1);
+  if (::ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) return sys_error(iface, "SIOCGIFHWADDR", errno);
+  switch (ifr.ifr_hwaddr.sa_family) {
+    case ARPHRD_ETHER:
+    case ARPHRD_LOOPBACK:  // loopback frames carry a (zeroed) Ethernet header
+      return LinkType::ethernet;
+    case ARPHRD_NONE:  // tun, wireguard: frames start at the IP header
+    case ARPHRD_TUNNEL:
+    case ARPHRD_TUNNEL6:
+    case ARPHRD_SIT:
+    case ARPHRD_IPGRE:
+    case ARPHRD_PPP:
+    case ARPHRD_RAWIP:
+      return LinkType::raw;
+    default:
+      return make_error(Errc::unsupported, "interface '" + iface + "' has hardware type " +
+                                               std::to_string(ifr.ifr_hwaddr.sa_family) +
+                                               ", which riptide cannot decode");
+  }
+}
+
+std::uint32_t fanout_arg(const FanoutConfig& f) {
+  std::uint32_t type = 0;
+  switch (f.mode) {
+    case FanoutMode::hash: type = PACKET_FANOUT_HASH; break;
+    case FanoutMode::cpu: type = PACKET_FANOUT_CPU; break;
+    case FanoutMode::lb: type = PACKET_FANOUT_LB; break;
+    case FanoutMode::qm: type = PACKET_FANOUT_QM; break;
+    case FanoutMode::rollover: type = PACKET_FANOUT_ROLLOVER; break;
+  }
+  if (f.mode == FanoutMode::hash && f.defrag) type |= PACKET_FANOUT_FLAG_DEFRAG;
+  if (f.rollover && f.mode != FanoutMode::rollover) type |= PACKET_FANOUT_FLAG_ROLLOVER;
+  return f.group_id | (type << 16);
+}
+
+Direction direction_of(unsigned char pkttype) {
+  return pkttype == PACKET_OUTGOING ? Direction::outbound : Direction::inbound;
+}
+
+}  // namespace
+
+std::vector<sock_filter> prepend_inbound_only(const sock_fprog* prog) {
+  std::vector<sock_filter> out = {
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, 0),
+  };
+  // Classic BPF jumps are relative, so the user's program runs unchanged after the prefix.
+  if (prog != nullptr && prog->len > 0) {
+    out.insert(out.end(), prog->filter, prog->filter + prog->len);
+  } else {
+    out.push_back(BPF_STMT(BPF_RET | BPF_K, 0xFFFFFFFFu));
+  }
+  return out;
+}
+
+AfPacketSource::AfPacketSource(const AfPacketConfig& cfg, RingPlan plan) : cfg_(cfg), plan_(std::move(plan)) {
+  if (cfg.bpf != nullptr && cfg.bpf->len > 0) filter_.assign(cfg.bpf->filter, cfg.bpf->filter + cfg.bpf->len);
+  cfg_.bpf = nullptr;  // the caller's program may die after open(); filter_ is our copy
+}
+
+AfPacketSource::~AfPacketSource() {
+  close_socket();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+Result<std::unique_ptr<AfPacketSource>> AfPacketSource::open(const AfPacketConfig& cfg) {
+  if (cfg.iface.empty() || cfg.iface.size() >= IFNAMSIZ) {
+    return make_error(Errc::invalid_argument, "bad interface name '" + cfg.iface + "'");
+  }
+  if (cfg.snaplen == 0) return make_error(Errc::invalid_argument, "snaplen must be > 0 for '" + cfg.iface + "'");
+  if (cfg.fanout && cfg.fanout->mode == FanoutMode::rollover && cfg.fanout->rollover) {
+    return make_error(Errc::invalid_argument, "fanout rollover flag is implied by rollover mode");
+  }
+  std::unique_ptr<AfPacketSource> s(new AfPacketSource(cfg, plan_ring(cfg)));
+  s->wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (s->wake_fd_ < 0) return sys_error(cfg.iface, "eventfd", errno);
+  if (auto r = s->open_socket(); !r) return r.error();
+  return s;
+}
+
+Result<void> AfPacketSource::open_socket() {
+  const std::string& name = cfg_.iface;
+  const unsigned idx = ::if_nametoindex(name.c_str());
+  if (idx == 0) return make_error(Errc::not_found, "interface '" + name + "' not found");
+
+  // Protocol 0: the socket receives nothing until bind(), so the filter and ring are in
+  // place before the first packet and no unfiltered packet slips in.
+  FdGuard fd{::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)};
+  if (fd.fd < 0) return sys_error(name, "socket(AF_PACKET)", errno);
+
+  auto link = link_of(fd.fd, name);
+  if (!link) return link.error();
+
+  int v = TPACKET_V3;
+  if (::setsockopt(fd.fd, SOL_PACKET, PACKET_VERSION, &v, sizeof v) < 0) {
+    return make_error(Errc::unsupported, "TPACKET_V3 not supported by this kernel (" + name + "): " + errstr(errno));
+  }
+
+  bool inbound_by_bpf = false;
+  if (cfg_.ignore_outgoing) {
+    int one = 1;
+    if (::setsockopt(fd.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0) {
+      if (errno != ENOPROTOOPT && errno != EINVAL) return sys_error(name, "PACKET_IGNORE_OUTGOING", errno);
+      inbound_by_bpf = true;  // pre-4.20 kernel
+    }
+  }
+  std::vector<sock_filter> prog;
+  if (inbound_by_bpf) {
+    sock_fprog user{static_cast<unsigned short>(filter_.size()), filter_.data()};
+    prog = prepend_inbound_only(filter_.empty() ? nullptr : &user);
+  } else {
+    prog = filter_;
+  }
+  if (!prog.empty()) {
+    if (prog.size() > BPF_MAXINSNS) {
+      return make_error(Errc::invalid_argument, "filter for '" + name + "' has " + std::to_string(prog.size()) +
+                                                    " instructions, the kernel accepts " +
+                                                    std::to_string(BPF_MAXINSNS));
+    }
+    sock_fprog fp{static_cast<unsigned short>(prog.size()), prog.data()};
+    if (::setsockopt(fd.fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp) < 0) {
+      return make_error(Errc::invalid_argument, "kernel rejected the filter on '" + name + "': " + errstr(errno));
+    }
+  }
+
+  tpacket_req3 req{};
+  req.tp_block_size = plan_.block_bytes;
+  req.tp_block_nr = plan_.block_count;
+  req.tp_frame_size = plan_.frame_bytes;
+  req.tp_frame_nr = plan_.block_bytes / plan_.frame_bytes * plan_.block_count;
+  req.tp_retire_blk_tov = cfg_.block_timeout_ms;
+  if (::setsockopt(fd.fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) {
+    const int e = errno;
+    if (e == ENOMEM) {
+      return make_error(Errc::exhausted, "cannot allocate the " + std::to_string(plan_.total_bytes >> 20) +
+                                             " MiB capture ring on '" + name + "': lower --ring-ms or the rate");
+    }
+    return make_error(Errc::invalid_argument, "kernel rejected the ring on '" + name + "' (" + plan_.explanation +
+                                                  "): " + errstr(e));
+  }
+  const std::size_t len = static_cast<std::size_t>(plan_.total_bytes);
+  void* map = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd, 0);
+  if (map == MAP_FAILED) return sys_error(name, "mmap of the capture ring", errno);
+
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = htons(ETH_P_ALL);
+  sll.sll_ifindex = static_cast<int>(idx);
+  if (::bind(fd.fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) {
+    const int e = errno;
+    ::munmap(map, len);
+    return sys_error(name, "bind", e);
+  }
+  // A down interface binds fine and reports ENETDOWN here; capture starts when it comes up.
+  int soerr = 0;
+  socklen_t sl = sizeof soerr;
+  ::getsockopt(fd.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+
+  auto fail = [&](const char* what) {
+    const int e = errno;
+    ::munmap(map, len);
+    return sys_error(name, what, e);
+  };
+  if (cfg_.promisc) {
+    packet_mreq mr{};
+    mr.mr_ifindex = static_cast<int>(idx);
+    mr.mr_type = PACKET_MR_PROMISC;  // dropped by the kernel when the socket closes
+    if (::setsockopt(fd.fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) return fail("promiscuous mode");
+  }
+  if (cfg_.fanout) {
+    std::uint32_t arg = fanout_arg(*cfg_.fanout);
+    if (::setsockopt(fd.fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0) {
+      const int e = errno;
+      ::munmap(map, len);
+      return make_error(e == EPERM ? Errc::permission : Errc::invalid_argument,
+                        "cannot join fanout group " + std::to_string(cfg_.fanout->group_id) + " on '" + name +
+                            "' (in use with another mode or interface?): " + errstr(e));
+    }
+  }
+  if (cfg_.busy_poll_us) {
+    int us = static_cast<int>(*cfg_.busy_poll_us);
+    if (::setsockopt(fd.fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof us) < 0) return fail("SO_BUSY_POLL");
+  }
+
+  std::lock_guard lk(mu_);
+  fd_ = fd.release();
+  ring_ = static_cast<std::uint8_t*>(map);
+  ring_len_ = len;
+  ifindex_ = idx;
+  link_ = *link;
+  cur_ = 0;
+  left_ = 0;
+  pkt_ = nullptr;
+  in_block_ = false;
+  held_ = 0;
+  held_from_ = 0;
+  return {};
+}
+
+void AfPacketSource::harvest_kernel_stats_locked() const {
+  if (fd_ < 0) return;
+  tpacket_stats_v3 st{};
+  socklen_t len = sizeof st;
+  if (::getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) {
+    // The kernel already adds drops into tp_packets: it counts everything that passed the filter.
+    k_packets_ += st.tp_packets;
+    k_drops_ += st.tp_drops;
+    k_freeze_ += st.tp_freeze_q_cnt;
+  }
+}
+
+void AfPacketSource::close_socket() noexcept {
+  std::lock_guard lk(mu_);
+  harvest_kernel_stats_locked();
+  if (ring_ != nullptr) ::munmap(ring_, ring_len_);
+  if (fd_ >= 0) ::close(fd_);
+  ring_ = nullptr;
+  ring_len_ = 0;
+  fd_ = -1;
+}
+
+Result<void> AfPacketSource::reopen() {
+  close_socket();
+  auto r = open_socket();
+  if (r) c_.reopened.fetch_add(1, std::memory_order_relaxed);
+  return r;
+}
+
+bool AfPacketSource::block_ready(std::uint32_t idx) const noexcept {
+  auto* bd = reinterpret_cast<tpacket_block_desc*>(ring_ + static_cast<std::size_t>(idx) * plan_.block_bytes);
+  // Acquire: the packet bytes the kernel wrote before flipping the status must be visible.
+  return (__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) != 0;
+}
+
+void AfPacketSource::release_held_blocks() noexcept {
+  for (std::uint32_t i = 0; i < held_; ++i) {
+    const std::uint32_t idx = (held_from_ + i) % plan_.block_count;
+    auto* bd = reinterpret_cast<tpacket_block_desc*>(ring_ + static_cast<std::size_t>(idx) * plan_.block_bytes);
+    __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+  }
+  held_ = 0;
+}
+
+void AfPacketSource::fill(PacketBatch& out) noexcept {
+  std::uint64_t bytes = 0, blocks = 0, losing = 0;
+  const std::size_t before = out.size();
+  while (!out.full()) {
+    if (!in_block_) {
+      if (!block_ready(cur_)) break;
+      auto* bd = reinterpret_cast<tpacket_block_desc*>(ring_ + static_cast<std::size_t>(cur_) * plan_.block_bytes);
+      left_ = bd->hdr.bh1.num_pkts;
+      pkt_ = reinterpret_cast<const std::uint8_t*>(bd) + bd->hdr.bh1.offset_to_first_pkt;
+      if (bd->hdr.bh1.block_status & TP_STATUS_LOSING) ++losing;
+      in_block_ = true;
+    }
+    while (left_ > 0 && !out.full()) {
+      const auto* h = reinterpret_cast<const tpacket3_hdr*>(pkt_);
+      const auto* sll = reinterpret_cast<const sockaddr_ll*>(pkt_ + TPACKET_ALIGN(sizeof(tpacket3_hdr)));
+      PacketView v;
+      v.data = pkt_ + h->tp_mac;
+      v.caplen = h->tp_snaplen;
+      v.wirelen = h->tp_len;
+      v.ts_ns = static_cast<TimestampNs>(h->tp_sec) * 1'000'000'000 + h->tp_nsec;
+      v.ifindex = static_cast<std::uint32_t>(sll->sll_ifindex);
+      if (h->tp_status & TP_STATUS_VLAN_VALID) {
+        v.vlan_tci = static_cast<std::uint16_t>(h->hv1.tp_vlan_tci);
+        v.vlan_tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) ? h->hv1.tp_vlan_tpid : ETH_P_8021Q;
+      }
+      v.link = link_;
+      v.dir = direction_of(sll->sll_pkttype);
+      out.push(v);
+      bytes += h->tp_len;
+      pkt_ += h->tp_next_offset;
+      --left_;
+    }
+    if (left_ == 0) {
+      // Done with this block, but the views just pushed still point into it: hold it
+      // until the caller comes back.
+      in_block_ = false;
+      if (held_ == 0) held_from_ = cur_;
+      ++held_;
+      ++blocks;
+      cur_ = (cur_ + 1) % plan_.block_count;
+    }
+  }
+  const std::uint64_t n = out.size() - before;
+  if (n) {
+    c_.packets.fetch_add(n, std::memory_order_relaxed);
+    c_.bytes.fetch_add(bytes, std::memory_order_relaxed);
+  }
+  if (blocks) c_.blocks.fetch_add(blocks, std::memory_order_relaxed);
+  if (losing) c_.losing.fetch_add(losing, std::memory_order_relaxed);
+}
+
+Result<PollStatus> AfPacketSource::next(PacketBatch& out, std::chrono::milliseconds timeout) {
+  out.clear();
+  if (stop_.load(std::memory_order_relaxed)) return PollStatus::end_of_input;
+  if (fd_ < 0) return make_error(Errc::interface_down, "capture on '" + cfg_.iface + "' is closed: reopen() it");
+  release_held_blocks();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    fill(out);
+    if (!out.empty()) return PollStatus::packets;
+    if (stop_.load(std::memory_order_relaxed)) return PollStatus::end_of_input;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd fds[2] = {{fd_, POLLIN | POLLERR, 0}, {wake_fd_, POLLIN, 0}};
+    c_.polls.fetch_add(1, std::memory_order_relaxed);
+    const int r = ::poll(fds, 2, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return sys_error(cfg_.iface, "poll", errno);
+    }
+    if (fds[1].revents != 0) return PollStatus::end_of_input;
+    if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+      int err = 0;
+      socklen_t sl = sizeof err;
+      ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &sl);  // also clears it: reported once
+      if (err == ENETDOWN || err == ENXIO || err == ENODEV || (fds[0].revents & (POLLHUP | POLLNVAL))) {
+        c_.lost.fetch_add(1, std::memory_order_relaxed);
+        return make_error(Errc::interface_down, "interface '" + cfg_.iface + "' went down or was removed (" +
+                                                    errstr(err ? err : ENODEV) + ")");
+      }
+      if (err != 0) return sys_error(cfg_.iface, "capture socket", err);
+    }
+    if (r == 0 || left.count() <= 0) {
+      fill(out);  // a block may have been retired just as the wait ended
+      if (!out.empty()) return PollStatus::packets;
+      c_.timeouts.fetch_add(1, std::memory_order_relaxed);
+      return PollStatus::timeout;
+    }
+  }
+}
+
+void AfPacketSource::stop() noexcept {
+  stop_.store(true, std::memory_order_relaxed);
+  const std::uint64_t one = 1;
+  if (wake_fd_ >= 0) {
+    // Best effort: the flag alone stops the next call; the write only cuts a wait short.
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  }
+}
+
+SourceStats AfPacketSource::stats() const {
+  SourceStats s;
+  s.packets = c_.packets.load(std::memory_order_relaxed);
+  s.bytes = c_.bytes.load(std::memory_order_relaxed);
+  std::lock_guard lk(mu_);
+  harvest_kernel_stats_locked();
+  s.kernel_packets = k_packets_;
+  s.kernel_drops = k_drops_;
+  s.freeze_count = k_freeze_;
+  return s;
+}
+
+AfPacketStats AfPacketSource::afpacket_stats() const {
+  AfPacketStats s;
+  s.blocks = c_.blocks.load(std::memory_order_relaxed);
+  s.packets = c_.packets.load(std::memory_order_relaxed);
+  s.bytes = c_.bytes.load(std::memory_order_relaxed);
+  s.polls = c_.polls.load(std::memory_order_relaxed);
+  s.timeouts = c_.timeouts.load(std::memory_order_relaxed);
+  s.losing_blocks = c_.losing.load(std::memory_order_relaxed);
+  s.interface_lost = c_.lost.load(std::memory_order_relaxed);
+  s.reopened = c_.reopened.load(std::memory_order_relaxed);
+  return s;
+}
+
+std::string AfPacketSource::describe() const {
+  std::string d = "afpacket:" + cfg_.iface;
+  if (cfg_.fanout) {
+    d += '#';
+    d += std::to_string(member_);
+  }
+  return d;
+}
+
+}  // namespace riptide

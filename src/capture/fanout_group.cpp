@@ -1,0 +1,24 @@
+#include "riptide/capture/afpacket_source.hpp"
+
+namespace riptide {
+
+Result<std::vector<std::unique_ptr<AfPacketSource>>> open_fanout_group(const AfPacketConfig& cfg, unsigned n) {
+  if (!cfg.fanout) return make_error(Errc::invalid_argument, "fanout group on '" + cfg.iface + "' needs a fanout mode");
+  if (n == 0 || n > 1024) {
+    return make_error(Errc::invalid_argument, "fanout group on '" + cfg.iface + "' needs 1..1024 sockets, got " +
+                                                  std::to_string(n));
+  }
+  // Every member gets the full ring plan, not 1/n of the rate: hash fanout puts a whole
+  // flow on one member, so a single heavy flow can bring the full rate to one ring.
+  std::vector<std::unique_ptr<AfPacketSource>> members;
+  members.reserve(n);
+  for (unsigned i = 0; i < n; ++i) {
+    auto s = AfPacketSource::open(cfg);
+    if (!s) return s.error();  // members already opened leave the group as they close
+    s.value()->set_member_index(i);
+    members.push_back(std::move(s.value()));
+  }
+  return members;
+}
+
+}  // namespace riptide
