@@ -1,0 +1,82 @@
+#pragma once
+// What the flow meter exports when a flow ends, and where it sends it.
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+#include "riptide/core/packet.hpp"
+#include "riptide/decode/metadata.hpp"
+
+namespace riptide {
+
+inline constexpr TimestampNs kNsPerSec = 1'000'000'000;
+
+enum class FlowEndReason : std::uint8_t {
+  idle_timeout = 0,  // no packet for longer than the idle timeout
+  active_timeout,    // the flow lasted longer than the active timeout: exported, then restarted
+  tcp_fin,           // FIN seen in both directions (ended on the second FIN)
+  tcp_rst,           // a RST was seen
+  end_of_input,      // the meter was flushed (end of the capture, shutdown)
+  evicted,           // the table was full: the least recently seen flow made room
+  count_             // number of values; keep last
+};
+inline constexpr std::size_t kFlowEndReasonCount = static_cast<std::size_t>(FlowEndReason::count_);
+
+// Stable snake_case name ("idle_timeout"), as written in EVE "reason".
+std::string_view to_string(FlowEndReason r) noexcept;
+
+// Counters of one direction of a flow.
+struct FlowDirStats {
+  std::uint64_t pkts = 0;
+  std::uint64_t bytes = 0;     // frame bytes (wire length)
+  std::uint64_t ip_bytes = 0;  // IP total length from the header
+  TimestampNs first_ns = 0;    // valid when pkts > 0
+  TimestampNs last_ns = 0;
+  std::uint8_t tcp_flags = 0;  // OR of every packet's flags
+  std::uint8_t icmp_type = 0;  // ICMP/ICMPv6 only: type/code of this direction's first packet
+  std::uint8_t icmp_code = 0;
+};
+
+struct FlowRecord {
+  std::uint64_t flow_id = 0;  // unique per meter; a flow restarted by active_timeout gets a new id
+  // src = client (see FlowTable for how the client is chosen), dest = server.
+  IpAddr src_ip{};
+  IpAddr dest_ip{};
+  std::uint16_t src_port = 0;   // 0 when the protocol has no ports (ICMP, fragments, ...)
+  std::uint16_t dest_port = 0;
+  std::uint8_t ip_version = 0;
+  std::uint8_t proto = 0;
+  std::uint8_t vlan_count = 0;  // tags kept in vlan_ids, outermost first
+  std::array<std::uint16_t, PacketMeta::kMaxVlans> vlan_ids{};
+  FlowDirStats toserver{};      // client -> server
+  FlowDirStats toclient{};      // server -> client
+  TimestampNs start_ns = 0;     // first packet of either direction
+  TimestampNs end_ns = 0;       // last packet of either direction
+  FlowEndReason reason = FlowEndReason::idle_timeout;
+
+  std::uint64_t pkts() const noexcept { return toserver.pkts + toclient.pkts; }
+  std::uint64_t bytes() const noexcept { return toserver.bytes + toclient.bytes; }
+};
+
+// Receives finished flows. Called synchronously from the meter's thread, in the middle of
+// update()/expire()/flush_all(): an implementation must not call back into the same table.
+class FlowSink {
+ public:
+  virtual ~FlowSink() = default;
+  virtual void on_flow(const FlowRecord& rec) = 0;
+};
+
+// Adapts any callable (a lambda in tests, a member call) to FlowSink without std::function.
+template <class F>
+class CallbackFlowSink final : public FlowSink {
+ public:
+  explicit CallbackFlowSink(F f) : f_(std::move(f)) {}
+  void on_flow(const FlowRecord& rec) override { f_(rec); }
+
+ private:
+  F f_;
+};
+
+}  // namespace riptide

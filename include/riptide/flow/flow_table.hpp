@@ -1,0 +1,108 @@
+#pragma once
+// A bounded bidirectional flow table.
+//
+// Memory is allocated once, at construction, for `max_flows` entries: a power-of-two array
+// of chain heads plus an entry array whose chain, LRU and free lists are 32-bit indices.
+// update() never allocates, locks or makes a system call.
+//
+// Rules:
+// - Client: the sender of the flow's first packet, except that a TCP SYN+ACK as first packet
+//   makes its receiver the client, and the first pure SYN (SYN without ACK) seen in a flow
+//   makes its sender the client (the direction counters are swapped if needed). A flow
+//   restarted by the active timeout keeps its client.
+// - The LRU list is ordered by the time each flow was last moved to its tail (least recently
+//   seen at the head); flows move at most once per lru_granularity_ns. With timestamps that
+//   never go backwards this is last-seen order to within that granule, and expire() only
+//   looks at the head. With out-of-order timestamps an idle flow may wait behind a fresher one until
+//   that one is idle too; update() re-checks both timeouts on every hit, so accounting never
+//   depends on how often expire() runs.
+// - Timeouts: a flow ends as idle when no packet came for MORE than idle_timeout_ns (default
+//   60 s, softflowd's general timeout is of that order); a flow older than active_timeout_ns
+//   (default 1800 s, NetFlow-style long-flow cut) is exported when its next packet comes and
+//   restarts with that packet. active_timeout_ns = 0 disables the active timeout.
+// - TCP: the flow ends on the packet carrying the second direction's FIN (that packet is
+//   counted in it) or on any RST. Packets after that (the last ACK) start a new flow.
+// - Full table: the least recently seen flow is exported with reason `evicted` to make room.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "riptide/core/packet.hpp"
+#include "riptide/decode/metadata.hpp"
+#include "riptide/flow/flow_key.hpp"
+#include "riptide/flow/flow_record.hpp"
+#include "riptide/flow/flow_stats.hpp"
+
+namespace riptide {
+
+struct FlowTableConfig {
+  std::uint32_t max_flows = 65536;                      // clamped to [1, 2^30]
+  TimestampNs idle_timeout_ns = 60 * kNsPerSec;
+  TimestampNs active_timeout_ns = 1800 * kNsPerSec;     // 0: never cut long flows
+  // A flow moves to the LRU tail at most once per this interval instead of on every packet:
+  // a move touches two other random entries, the main cost of an update on a large table.
+  // Precision given up: idle flows are exported up to this late (never early; the record's
+  // end time is exact), and an evicted flow is within this of the least recently seen one.
+  // 0: exact LRU, one move per packet.
+  TimestampNs lru_granularity_ns = kNsPerSec;
+};
+
+class FlowTable {
+ public:
+  // `sink` must outlive the table.
+  FlowTable(const FlowTableConfig& cfg, FlowSink& sink);
+  ~FlowTable();
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  // Accounts one packet. `wire_len` is the frame length; ip bytes come from meta.ip_len.
+  void update(const PacketMeta& meta, TimestampNs ts, std::uint32_t wire_len) noexcept;
+  // Same as update(metas[i], pkts[i].ts_ns, pkts[i].wirelen) for i in [0, n), but prefetches
+  // the table memory of a group of packets before touching it: faster on large tables.
+  void update_batch(const PacketMeta* metas, const PacketView* pkts, std::size_t n) noexcept;
+  // Ends every flow idle at `now`. Cheap when nothing expires: meant for once per batch.
+  void expire(TimestampNs now) noexcept;
+  // Ends every flow with reason end_of_input, least recently seen first.
+  void flush_all() noexcept;
+
+  const FlowMeterStats& stats() const noexcept { return stats_; }
+  std::uint32_t capacity() const noexcept { return capacity_; }
+  std::uint32_t active() const noexcept { return static_cast<std::uint32_t>(stats_.active_flows); }
+  const FlowTableConfig& config() const noexcept { return cfg_; }
+
+  // Flow ids from least to most recently seen, into `out` (at most `n`); returns the count.
+  // For tests and diagnostics, O(active).
+  std::uint32_t lru_order(std::uint64_t* out, std::uint32_t n) const noexcept;
+
+ private:
+  struct Entry;
+  static constexpr std::uint32_t kNil = 0xffffffffu;
+
+  void update_hashed(const FlowKey& k, bool from_lo, std::uint64_t hash, const PacketMeta& m, TimestampNs ts,
+                     std::uint32_t wire_len) noexcept;
+  std::uint32_t find(const FlowKey& k, std::uint32_t bucket, std::uint32_t tag) const noexcept;
+  std::uint32_t create(const FlowKey& k, std::uint32_t bucket, std::uint32_t tag, bool forward,
+                       const PacketMeta& m, TimestampNs ts) noexcept;
+  void end_flow(std::uint32_t i, FlowEndReason why) noexcept;     // export + remove
+  void export_flow(const Entry& e, FlowEndReason why) noexcept;
+  void restart(Entry& e, TimestampNs ts) noexcept;
+  void lru_unlink(std::uint32_t i) noexcept;
+  void lru_push_tail(std::uint32_t i, TimestampNs ts) noexcept;
+  void chain_unlink(std::uint32_t i) noexcept;
+
+  FlowTableConfig cfg_;
+  FlowSink* sink_;
+  std::uint32_t capacity_ = 0;
+  std::uint32_t bucket_mask_ = 0;
+  struct Memory;  // owns the huge-page-backed arrays below
+  std::unique_ptr<Memory> mem_;
+  std::uint32_t* buckets_ = nullptr;
+  Entry* entries_ = nullptr;  // capacity_ entries, cache-line aligned
+  std::uint32_t free_head_ = kNil;
+  std::uint32_t lru_head_ = kNil;  // least recently seen
+  std::uint32_t lru_tail_ = kNil;  // most recently seen
+  std::uint64_t next_flow_id_ = 1;
+  FlowMeterStats stats_{};
+};
+
+}  // namespace riptide

@@ -1,0 +1,155 @@
+// EveJsonWriter::format: one flow record as one EVE-JSON object.
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <charconv>
+#include <cstring>
+#include <ctime>
+#include <string_view>
+
+#include "riptide/flow/eve_json.hpp"
+#include "riptide/flow/flow_key.hpp"
+
+namespace riptide {
+
+namespace {
+
+// Appends into a buffer the caller sized for the longest record, so no bound checks.
+class LineOut {
+ public:
+  explicit LineOut(char* p) : begin_(p), p_(p) {}
+  std::size_t size() const { return static_cast<std::size_t>(p_ - begin_); }
+
+  LineOut& lit(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+    return *this;
+  }
+  LineOut& num(std::uint64_t v) {
+    p_ = std::to_chars(p_, p_ + 24, v).ptr;
+    return *this;
+  }
+  LineOut& snum(std::int64_t v) {
+    p_ = std::to_chars(p_, p_ + 24, v).ptr;
+    return *this;
+  }
+  LineOut& hex2(std::uint8_t v) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    *p_++ = kDigits[v >> 4];
+    *p_++ = kDigits[v & 15];
+    return *this;
+  }
+  LineOut& padded(unsigned v, int width) {
+    char tmp[12];
+    const auto n = static_cast<int>(std::to_chars(tmp, tmp + sizeof(tmp), v).ptr - tmp);
+    for (int i = n; i < width; ++i) *p_++ = '0';
+    return lit({tmp, static_cast<std::size_t>(n)});
+  }
+  // "2024-01-02T03:04:05.123456+0000", quoted.
+  LineOut& time(TimestampNs ns) {
+    std::int64_t sec = ns / kNsPerSec;
+    std::int64_t sub = ns % kNsPerSec;
+    if (sub < 0) sub += kNsPerSec, --sec;  // floor, for times before 1970
+    const auto t = static_cast<std::time_t>(sec);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    lit("\"").padded(static_cast<unsigned>(tm.tm_year + 1900), 4).lit("-");
+    padded(static_cast<unsigned>(tm.tm_mon + 1), 2).lit("-").padded(static_cast<unsigned>(tm.tm_mday), 2).lit("T");
+    padded(static_cast<unsigned>(tm.tm_hour), 2).lit(":").padded(static_cast<unsigned>(tm.tm_min), 2).lit(":");
+    padded(static_cast<unsigned>(tm.tm_sec), 2).lit(".").padded(static_cast<unsigned>(sub / 1000), 6);
+    return lit("+0000\"");
+  }
+  // Quoted address: dotted quad for IPv4 (stored mapped), RFC 5952 text for IPv6.
+  LineOut& ip(const IpAddr& a, std::uint8_t version) {
+    *p_++ = '"';
+    if (version == 4) {
+      for (int i = 12; i < 16; ++i) {
+        if (i > 12) *p_++ = '.';
+        num(a.b[static_cast<std::size_t>(i)]);
+      }
+    } else {
+      char tmp[INET6_ADDRSTRLEN];
+      if (inet_ntop(AF_INET6, a.b.data(), tmp, sizeof(tmp)) != nullptr) lit(tmp);
+    }
+    *p_++ = '"';
+    return *this;
+  }
+
+ private:
+  char* begin_;
+  char* p_;
+};
+
+std::string_view proto_name(std::uint8_t p) {
+  switch (p) {
+    case 1: return "ICMP";
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 58: return "IPv6-ICMP";
+    case 132: return "SCTP";
+    default: return {};
+  }
+}
+
+void tcp_flag_names(LineOut& o, std::uint8_t f) {
+  static constexpr std::pair<std::uint8_t, std::string_view> kNames[] = {
+      {0x01, ",\"fin\":true"}, {0x02, ",\"syn\":true"}, {0x04, ",\"rst\":true"}, {0x08, ",\"psh\":true"},
+      {0x10, ",\"ack\":true"}, {0x20, ",\"urg\":true"}, {0x40, ",\"ecn\":true"}, {0x80, ",\"cwr\":true"}};
+  for (const auto& [bit, text] : kNames)
+    if (f & bit) o.lit(text);
+}
+
+std::int64_t floor_sec(TimestampNs ns) {
+  std::int64_t s = ns / kNsPerSec;
+  if (ns % kNsPerSec < 0) --s;
+  return s;
+}
+
+}  // namespace
+
+std::size_t EveJsonWriter::format(const FlowRecord& r, char* buf) noexcept {
+  LineOut o(buf);
+  o.lit("{\"timestamp\":").time(r.start_ns).lit(",\"flow_id\":").num(r.flow_id).lit(",\"event_type\":\"flow\"");
+  if (r.vlan_count > 0) {
+    o.lit(",\"vlan\":[");
+    for (std::size_t i = 0; i < r.vlan_count && i < r.vlan_ids.size(); ++i) {
+      if (i) o.lit(",");
+      o.num(r.vlan_ids[i]);
+    }
+    o.lit("]");
+  }
+  const bool ports = flow_detail::proto_has_ports(r.proto);
+  o.lit(",\"src_ip\":").ip(r.src_ip, r.ip_version);
+  if (ports) o.lit(",\"src_port\":").num(r.src_port);
+  o.lit(",\"dest_ip\":").ip(r.dest_ip, r.ip_version);
+  if (ports) o.lit(",\"dest_port\":").num(r.dest_port);
+  o.lit(",\"proto\":");
+  if (const auto name = proto_name(r.proto); !name.empty()) {
+    o.lit("\"").lit(name).lit("\"");
+  } else {
+    o.lit("\"").num(r.proto).lit("\"");
+  }
+  if (r.proto == 1 || r.proto == 58) {
+    if (r.toserver.pkts > 0)
+      o.lit(",\"icmp_type\":").num(r.toserver.icmp_type).lit(",\"icmp_code\":").num(r.toserver.icmp_code);
+    if (r.toclient.pkts > 0)
+      o.lit(",\"response_icmp_type\":").num(r.toclient.icmp_type).lit(",\"response_icmp_code\":").num(r.toclient.icmp_code);
+  }
+  o.lit(",\"flow\":{\"pkts_toserver\":").num(r.toserver.pkts).lit(",\"pkts_toclient\":").num(r.toclient.pkts);
+  o.lit(",\"bytes_toserver\":").num(r.toserver.bytes).lit(",\"bytes_toclient\":").num(r.toclient.bytes);
+  o.lit(",\"ip_bytes_toserver\":").num(r.toserver.ip_bytes).lit(",\"ip_bytes_toclient\":").num(r.toclient.ip_bytes);
+  o.lit(",\"start\":").time(r.start_ns).lit(",\"end\":").time(r.end_ns);
+  o.lit(",\"age\":").snum(floor_sec(r.end_ns) - floor_sec(r.start_ns));
+  o.lit(",\"reason\":\"").lit(to_string(r.reason)).lit("\"}");
+  if (r.proto == 6) {
+    const auto all = static_cast<std::uint8_t>(r.toserver.tcp_flags | r.toclient.tcp_flags);
+    o.lit(",\"tcp\":{\"tcp_flags\":\"").hex2(all).lit("\",\"tcp_flags_ts\":\"").hex2(r.toserver.tcp_flags);
+    o.lit("\",\"tcp_flags_tc\":\"").hex2(r.toclient.tcp_flags).lit("\"");
+    tcp_flag_names(o, all);
+    o.lit("}");
+  }
+  o.lit("}");
+  return o.size();
+}
+
+}  // namespace riptide

@@ -1,0 +1,455 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <vector>
+
+#include "flow_test_util.hpp"
+#include "riptide/flow/flow_table.hpp"
+
+namespace riptide {
+namespace {
+using namespace flowtest;
+
+FlowTableConfig cfg(std::uint32_t max_flows = 1024, double idle_s = 60, double active_s = 1800) {
+  FlowTableConfig c;
+  c.max_flows = max_flows;
+  c.idle_timeout_ns = sec(idle_s);
+  c.active_timeout_ns = sec(active_s);
+  c.lru_granularity_ns = 0;  // exact LRU unless a test says otherwise
+  return c;
+}
+
+TEST(FlowTable, CountsPerDirectionClientIsFirstSender) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  auto c2s = pkt("10.0.0.9", 5000, "10.0.0.1", 53, 17);  // client has the higher address
+  c2s.ip_len = 60;
+  auto s2c = reversed(c2s);
+  s2c.ip_len = 200;
+  t.update(c2s, sec(1), 74);
+  t.update(s2c, sec(1.5), 214);
+  t.update(c2s, sec(2), 74);
+  EXPECT_EQ(t.active(), 1u);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 1u);
+  const FlowRecord& r = sink.recs[0];
+  EXPECT_EQ(r.src_ip, ip("10.0.0.9"));
+  EXPECT_EQ(r.src_port, 5000);
+  EXPECT_EQ(r.dest_ip, ip("10.0.0.1"));
+  EXPECT_EQ(r.dest_port, 53);
+  EXPECT_EQ(r.proto, 17);
+  EXPECT_EQ(r.ip_version, 4);
+  EXPECT_EQ(r.toserver.pkts, 2u);
+  EXPECT_EQ(r.toserver.bytes, 148u);
+  EXPECT_EQ(r.toserver.ip_bytes, 120u);
+  EXPECT_EQ(r.toclient.pkts, 1u);
+  EXPECT_EQ(r.toclient.bytes, 214u);
+  EXPECT_EQ(r.toclient.ip_bytes, 200u);
+  EXPECT_EQ(r.toserver.first_ns, sec(1));
+  EXPECT_EQ(r.toserver.last_ns, sec(2));
+  EXPECT_EQ(r.toclient.first_ns, sec(1.5));
+  EXPECT_EQ(r.toclient.last_ns, sec(1.5));
+  EXPECT_EQ(r.start_ns, sec(1));
+  EXPECT_EQ(r.end_ns, sec(2));
+  EXPECT_EQ(r.reason, FlowEndReason::end_of_input);
+  EXPECT_EQ(t.stats().ended(FlowEndReason::end_of_input), 1u);
+  EXPECT_EQ(t.active(), 0u);
+}
+
+TEST(FlowTable, TcpFlagsOredPerDirection) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  const auto c = pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SYN);
+  t.update(c, sec(1), 60);
+  t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, SYN | ACK), sec(1), 60);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, ACK | PSH), sec(1), 60);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 1u);
+  EXPECT_EQ(sink.recs[0].toserver.tcp_flags, SYN | ACK | PSH);
+  EXPECT_EQ(sink.recs[0].toclient.tcp_flags, SYN | ACK);
+}
+
+TEST(FlowTable, SynAckFirstMakesItsReceiverTheClient) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, SYN | ACK), sec(1), 60);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, ACK), sec(1), 60);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 1u);
+  EXPECT_EQ(sink.recs[0].src_ip, ip("10.0.0.1"));
+  EXPECT_EQ(sink.recs[0].dest_port, 80);
+  EXPECT_EQ(sink.recs[0].toserver.tcp_flags, ACK);
+  EXPECT_EQ(sink.recs[0].toclient.tcp_flags, SYN | ACK);
+}
+
+TEST(FlowTable, LateSynMovesTheClientAndItsCounters) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  // Capture starts with a stray server packet, then the real connection opener arrives.
+  t.update(pkt("10.0.0.2", 81, "10.0.0.1", 40001, 6, ACK), sec(2), 70);
+  t.update(pkt("10.0.0.1", 40001, "10.0.0.2", 81, 6, SYN), sec(3), 80);
+  t.update(pkt("10.0.0.1", 40001, "10.0.0.2", 81, 6, SYN), sec(4), 80);  // retransmit: no flip back
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 1u);
+  const FlowRecord r = sink.recs[0];  // a copy: the sink grows below
+  EXPECT_EQ(r.src_ip, ip("10.0.0.1"));
+  EXPECT_EQ(r.src_port, 40001);
+  EXPECT_EQ(r.toserver.pkts, 2u);
+  EXPECT_EQ(r.toserver.bytes, 160u);
+  EXPECT_EQ(r.toclient.pkts, 1u);
+  EXPECT_EQ(r.toclient.bytes, 70u);
+}
+
+TEST(FlowTable, IdleTimeoutByExpire) {
+  CollectSink sink;
+  FlowTable t(cfg(16, 10), sink);
+  t.update(pkt("10.0.0.1", 1, "10.0.0.2", 2, 17), sec(100), 60);
+  t.update(pkt("10.0.0.3", 1, "10.0.0.4", 2, 17), sec(105), 60);
+  t.expire(sec(110));  // exactly 10 s idle: not more than the timeout
+  EXPECT_TRUE(sink.recs.empty());
+  t.expire(sec(110.5));
+  ASSERT_EQ(sink.recs.size(), 1u);
+  EXPECT_EQ(sink.recs[0].src_ip, ip("10.0.0.1"));
+  EXPECT_EQ(sink.recs[0].reason, FlowEndReason::idle_timeout);
+  t.expire(sec(200));
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_EQ(t.stats().ended(FlowEndReason::idle_timeout), 2u);
+  EXPECT_EQ(t.active(), 0u);
+}
+
+TEST(FlowTable, IdleTimeoutOnNextPacketWithoutExpire) {
+  CollectSink sink;
+  FlowTable t(cfg(16, 10), sink);
+  const auto m = pkt("10.0.0.1", 1, "10.0.0.2", 2, 17);
+  t.update(m, sec(1), 60);
+  t.update(m, sec(30), 60);
+  ASSERT_EQ(sink.recs.size(), 1u);
+  EXPECT_EQ(sink.recs[0].reason, FlowEndReason::idle_timeout);
+  EXPECT_EQ(sink.recs[0].pkts(), 1u);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_EQ(sink.recs[1].start_ns, sec(30));
+  EXPECT_NE(sink.recs[0].flow_id, sink.recs[1].flow_id);
+}
+
+TEST(FlowTable, ActiveTimeoutExportsAndRestartsKeepingTheClient) {
+  CollectSink sink;
+  FlowTable t(cfg(16, 60, 100), sink);
+  const auto c = pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, ACK);
+  const auto s = reversed(c);
+  for (int i = 0; i <= 100; i += 10) {
+    t.update(c, sec(i), 100);
+    t.update(s, sec(i + 1), 200);
+  }
+  // At t=101 the flow is 101 s old: that packet (server -> client) starts the new flow.
+  ASSERT_EQ(sink.recs.size(), 1u);
+  const FlowRecord r = sink.recs[0];  // a copy: the sink grows below
+  EXPECT_EQ(r.reason, FlowEndReason::active_timeout);
+  EXPECT_EQ(r.toserver.pkts, 11u);
+  EXPECT_EQ(r.toclient.pkts, 10u);
+  EXPECT_EQ(r.start_ns, sec(0));
+  EXPECT_EQ(r.end_ns, sec(100));
+  t.update(c, sec(102), 100);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 2u);
+  const auto& r2 = sink.recs[1];
+  EXPECT_EQ(r2.src_ip, ip("10.0.0.1"));  // the restart did not make the server the client
+  EXPECT_EQ(r2.toclient.pkts, 1u);
+  EXPECT_EQ(r2.toserver.pkts, 1u);
+  EXPECT_EQ(r2.start_ns, sec(101));
+  EXPECT_NE(r2.flow_id, r.flow_id);
+  EXPECT_EQ(t.stats().flows_created, 2u);
+  EXPECT_EQ(t.stats().ended(FlowEndReason::active_timeout), 1u);
+}
+
+TEST(FlowTable, ActiveTimeoutZeroDisables) {
+  CollectSink sink;
+  FlowTable t(cfg(16, 60, 0), sink);
+  const auto m = pkt("10.0.0.1", 1, "10.0.0.2", 2, 17);
+  for (int i = 0; i < 1000; ++i) t.update(m, sec(i * 30), 60);
+  EXPECT_TRUE(sink.recs.empty());
+}
+
+TEST(FlowTable, FinInBothDirectionsEndsOnTheSecondFin) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  const auto c = pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SYN);
+  t.update(c, sec(1), 60);
+  t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, SYN | ACK), sec(1), 60);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, FIN | ACK), sec(2), 60);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, FIN | ACK), sec(2), 60);  // retransmitted FIN
+  EXPECT_TRUE(sink.recs.empty()) << "one side's FINs do not end the flow";
+  t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, FIN | ACK), sec(3), 60);
+  ASSERT_EQ(sink.recs.size(), 1u);
+  EXPECT_EQ(sink.recs[0].reason, FlowEndReason::tcp_fin);
+  EXPECT_EQ(sink.recs[0].pkts(), 5u);
+  EXPECT_EQ(t.active(), 0u);
+  EXPECT_EQ(t.stats().ended(FlowEndReason::tcp_fin), 1u);
+}
+
+TEST(FlowTable, RstEndsTheFlow) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SYN), sec(1), 60);
+  t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, RST | ACK), sec(1), 60);
+  ASSERT_EQ(sink.recs.size(), 1u);
+  EXPECT_EQ(sink.recs[0].reason, FlowEndReason::tcp_rst);
+  EXPECT_EQ(sink.recs[0].toclient.tcp_flags, RST | ACK);
+  EXPECT_EQ(sink.recs[0].src_port, 40000);
+  EXPECT_EQ(t.stats().ended(FlowEndReason::tcp_rst), 1u);
+  EXPECT_EQ(t.active(), 0u);
+}
+
+TEST(FlowTable, UdpFlagsAreIgnored) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  auto m = pkt("10.0.0.1", 1, "10.0.0.2", 2, 17);
+  m.tcp_flags = RST;  // garbage in a non-TCP packet must not end anything
+  t.update(m, sec(1), 60);
+  EXPECT_TRUE(sink.recs.empty());
+}
+
+TEST(FlowTable, EvictsLeastRecentlySeenWhenFull) {
+  CollectSink sink;
+  FlowTable t(cfg(3), sink);
+  auto flow = [](int i) { return pkt("10.0.0." + std::to_string(i), 1000, "10.1.0.1", 80, 17); };
+  t.update(flow(1), sec(1), 60);
+  t.update(flow(2), sec(2), 60);
+  t.update(flow(3), sec(3), 60);
+  t.update(flow(1), sec(4), 60);  // 1 is now the freshest; 2 the least recent
+  t.update(flow(4), sec(5), 60);
+  ASSERT_EQ(sink.recs.size(), 1u);
+  EXPECT_EQ(sink.recs[0].reason, FlowEndReason::evicted);
+  EXPECT_EQ(sink.recs[0].src_ip, ip("10.0.0.2"));
+  t.update(flow(5), sec(6), 60);
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_EQ(sink.recs[1].src_ip, ip("10.0.0.3"));
+  EXPECT_EQ(t.stats().evictions, 2u);
+  EXPECT_EQ(t.stats().ended(FlowEndReason::evicted), 2u);
+  EXPECT_EQ(t.active(), 3u);
+  EXPECT_EQ(t.stats().peak_flows, 3u);
+}
+
+TEST(FlowTable, LruOrderFollowsLastUpdate) {
+  CollectSink sink;
+  FlowTable t(cfg(8), sink);
+  auto flow = [](int i) { return pkt("10.0.0." + std::to_string(i), 1000, "10.1.0.1", 80, 17); };
+  for (int i = 1; i <= 5; ++i) t.update(flow(i), sec(i), 60);  // flow ids 1..5
+  t.update(reversed(flow(2)), sec(6), 60);  // the reverse direction refreshes too
+  t.update(flow(4), sec(7), 60);
+  t.update(flow(1), sec(8), 60);
+  std::uint64_t ids[8];
+  const auto n = t.lru_order(ids, 8);
+  ASSERT_EQ(n, 5u);
+  EXPECT_EQ(std::vector<std::uint64_t>(ids, ids + n), (std::vector<std::uint64_t>{3, 5, 2, 4, 1}));
+  // expire pops from the head only, in that order.
+  t.expire(sec(5) + sec(60) + 1);
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_EQ(sink.recs[0].flow_id, 3u);
+  EXPECT_EQ(sink.recs[1].flow_id, 5u);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 5u);
+  EXPECT_EQ(sink.recs[2].flow_id, 2u);
+  EXPECT_EQ(sink.recs[3].flow_id, 4u);
+  EXPECT_EQ(sink.recs[4].flow_id, 1u);
+}
+
+TEST(FlowTable, LruGranularityBoundsExpiryLatenessAndEvictionChoice) {
+  CollectSink sink;
+  FlowTableConfig c = cfg(2, 10);
+  c.lru_granularity_ns = sec(1);
+  FlowTable t(c, sink);
+  const auto a = pkt("10.0.0.1", 1, "10.0.0.2", 2, 17);
+  const auto b = pkt("10.0.0.3", 1, "10.0.0.4", 2, 17);
+  t.update(a, sec(0), 60);
+  t.update(b, sec(0.5), 60);
+  t.update(a, sec(0.9), 60);  // within the granule: a stays at the head
+  std::uint64_t ids[2];
+  ASSERT_EQ(t.lru_order(ids, 2), 2u);
+  EXPECT_EQ(ids[0], 1u);
+  // b is idle first (last seen 0.5) but sits behind a (last seen 0.9): never exported early,
+  // and late by less than the granule.
+  t.expire(sec(10.6));
+  EXPECT_TRUE(sink.recs.empty());
+  t.expire(sec(10.95));
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_EQ(sink.recs[0].src_ip, ip("10.0.0.1"));
+  EXPECT_EQ(sink.recs[0].end_ns, sec(0.9));  // the record's times stay exact
+  EXPECT_EQ(sink.recs[1].end_ns, sec(0.5));
+  // Past the granule an update does move the flow.
+  t.update(a, sec(20), 60);
+  t.update(b, sec(20.5), 60);
+  t.update(a, sec(21.5), 60);
+  ASSERT_EQ(t.lru_order(ids, 2), 2u);
+  EXPECT_EQ(ids[1], sink.recs.size() + 1u);  // a (flow id 3) is now the freshest
+  const auto evict = pkt("10.0.0.5", 1, "10.0.0.6", 2, 17);
+  t.update(evict, sec(22), 60);
+  ASSERT_EQ(sink.recs.size(), 3u);
+  EXPECT_EQ(sink.recs[2].reason, FlowEndReason::evicted);
+  EXPECT_EQ(sink.recs[2].src_ip, ip("10.0.0.3"));
+}
+
+TEST(FlowTable, BoundedMemoryEveryPacketAccounted) {
+  constexpr std::uint32_t kMax = 1000;
+  std::uint64_t record_pkts = 0, records = 0;
+  std::set<std::uint64_t> ids;
+  bool ids_unique = true;
+  auto fn = [&](const FlowRecord& r) {
+    record_pkts += r.pkts();
+    ++records;
+    ids_unique &= ids.insert(r.flow_id).second;
+  };
+  CallbackFlowSink<decltype(fn)> sink(fn);
+  FlowTable t(cfg(kMax), sink);
+  std::uint64_t fed = 0;
+  std::uint32_t max_active = 0;
+  // 10x max_flows distinct flows, two packets each, interleaved with a revisit of an older flow.
+  for (std::uint32_t i = 0; i < 10 * kMax; ++i) {
+    const auto a = static_cast<std::uint16_t>(i & 0xffff);
+    auto m = pkt("10." + std::to_string(i >> 16) + "." + std::to_string((a >> 8) & 0xff) + "." + std::to_string(a & 0xff),
+                 1000, "172.16.0.1", 443, 6, ACK);
+    t.update(m, sec(i * 0.001), 60);
+    t.update(reversed(m), sec(i * 0.001), 60);
+    fed += 2;
+    if (i % 7 == 0 && i >= 10) {
+      auto old = pkt("10.0." + std::to_string(((i - 10) >> 8) & 0xff) + "." + std::to_string((i - 10) & 0xff), 1000,
+                     "172.16.0.1", 443, 6, ACK);
+      t.update(old, sec(i * 0.001), 60);
+      ++fed;
+    }
+    max_active = std::max(max_active, t.active());
+  }
+  t.update(arp(), sec(100), 60);
+  ++fed;
+  EXPECT_EQ(max_active, kMax);
+  EXPECT_EQ(t.stats().peak_flows, kMax);
+  EXPECT_GE(t.stats().evictions, 9u * kMax);
+  t.flush_all();
+  EXPECT_EQ(t.active(), 0u);
+  EXPECT_EQ(t.stats().packets, fed);
+  EXPECT_EQ(t.stats().non_ip, 1u);
+  EXPECT_EQ(record_pkts + t.stats().non_ip, fed);
+  EXPECT_EQ(records, t.stats().flows_created);
+  EXPECT_TRUE(ids_unique);
+  std::uint64_t ended = 0;
+  for (auto c : t.stats().flows_ended) ended += c;
+  EXPECT_EQ(ended, records);
+  EXPECT_EQ(t.stats().evictions, t.stats().ended(FlowEndReason::evicted));
+}
+
+TEST(FlowTable, ManyFlowsInOneBucketChainStayFindable) {
+  // Removing flows in an order unrelated to insertion unlinks entries from the middle and
+  // ends of bucket chains; the survivors must still be found and aggregated.
+  CollectSink sink;
+  FlowTable t(cfg(64, 10), sink);
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 64; ++i) t.update(pkt("10.0.0.1", static_cast<std::uint16_t>(i), "10.0.0.2", 9, 17), sec(round * 100 + i * 0.01), 60);
+    // End every other flow out of order, then confirm the rest still aggregate.
+    for (int i = 1; i < 64; i += 2) {
+      t.update(pkt("10.0.0.1", static_cast<std::uint16_t>(i), "10.0.0.2", 9, 17), sec(round * 100 + 1), 60);
+    }
+    EXPECT_EQ(t.active(), 64u);
+    EXPECT_EQ(t.stats().evictions, 0u);
+    t.expire(sec(round * 100 + 50));
+  }
+  EXPECT_EQ(t.active(), 0u);
+  ASSERT_EQ(sink.recs.size(), 3u * 64u);
+  for (const auto& r : sink.recs) EXPECT_EQ(r.pkts(), (r.src_port % 2) ? 2u : 1u);
+}
+
+TEST(FlowTable, CapacityOneStillWorks) {
+  CollectSink sink;
+  FlowTableConfig c = cfg(0);  // clamped to 1
+  FlowTable t(c, sink);
+  EXPECT_EQ(t.capacity(), 1u);
+  t.update(pkt("10.0.0.1", 1, "10.0.0.2", 2, 17), sec(1), 60);
+  t.update(pkt("10.0.0.1", 3, "10.0.0.2", 2, 17), sec(1), 60);
+  t.update(pkt("10.0.0.1", 3, "10.0.0.2", 2, 17), sec(1), 60);
+  EXPECT_EQ(sink.recs.size(), 1u);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_EQ(sink.recs[1].pkts(), 2u);
+}
+
+TEST(FlowTable, IcmpTypesKeptPerDirection) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  t.update(pkt("10.0.0.1", 8, "10.0.0.2", 0, 1), sec(1), 98);
+  t.update(pkt("10.0.0.2", 0, "10.0.0.1", 0, 1), sec(1), 98);
+  t.update(pkt("10.0.0.1", 8, "10.0.0.2", 0, 1), sec(2), 98);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 1u);
+  const FlowRecord r = sink.recs[0];  // a copy: the sink grows below
+  EXPECT_EQ(r.src_ip, ip("10.0.0.1"));
+  EXPECT_EQ(r.toserver.icmp_type, 8);
+  EXPECT_EQ(r.toclient.icmp_type, 0);
+  EXPECT_EQ(r.toserver.pkts, 2u);
+  EXPECT_EQ(r.src_port, 0);
+}
+
+TEST(FlowTable, VlansSeparateFlowsAndAreReported) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  const auto m = pkt("10.0.0.1", 1, "10.0.0.2", 2, 17);
+  t.update(with_vlans(m, 10), sec(1), 60);
+  t.update(with_vlans(reversed(m), 10), sec(1), 60);
+  t.update(with_vlans(m, 20, 2, 30), sec(1), 60);
+  t.update(m, sec(1), 60);
+  EXPECT_EQ(t.active(), 3u);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 3u);
+  EXPECT_EQ(sink.recs[0].vlan_count, 1);
+  EXPECT_EQ(sink.recs[0].vlan_ids[0], 10);
+  EXPECT_EQ(sink.recs[0].pkts(), 2u);
+  EXPECT_EQ(sink.recs[1].vlan_count, 2);
+  EXPECT_EQ(sink.recs[1].vlan_ids[1], 30);
+  EXPECT_EQ(sink.recs[2].vlan_count, 0);
+}
+
+TEST(FlowTable, UpdateBatchEqualsUpdateOneByOne) {
+  CollectSink one, many;
+  FlowTable a(cfg(50, 1), one), b(cfg(50, 1), many);
+  std::vector<PacketMeta> metas;
+  std::vector<PacketView> views;
+  std::uint32_t x = 12345;
+  for (int i = 0; i < 5000; ++i) {
+    x = x * 1103515245u + 12345u;
+    auto m = pkt("10.0.0." + std::to_string((x >> 8) % 80), static_cast<std::uint16_t>(1000 + (x >> 16) % 3), "10.1.0.1", 80,
+                 6, static_cast<std::uint8_t>((x >> 20) % 64 == 0 ? FIN : ((x >> 20) % 97 == 0 ? RST : ACK)));
+    if ((x >> 24) % 2) m = reversed(m);
+    if (i % 101 == 0) m = arp();
+    PacketView v;
+    v.ts_ns = sec(i * 0.002);
+    v.wirelen = 60 + (x % 1400);
+    metas.push_back(m);
+    views.push_back(v);
+  }
+  for (std::size_t i = 0; i < metas.size(); ++i) a.update(metas[i], views[i].ts_ns, views[i].wirelen);
+  for (std::size_t i = 0; i < metas.size(); i += 256) b.update_batch(&metas[i], &views[i], std::min<std::size_t>(256, metas.size() - i));
+  a.flush_all();
+  b.flush_all();
+  ASSERT_EQ(one.recs.size(), many.recs.size());
+  ASSERT_GT(a.stats().evictions, 0u);
+  for (std::size_t i = 0; i < one.recs.size(); ++i) {
+    EXPECT_EQ(one.recs[i].flow_id, many.recs[i].flow_id);
+    EXPECT_EQ(one.recs[i].reason, many.recs[i].reason);
+    EXPECT_EQ(one.recs[i].toserver.bytes, many.recs[i].toserver.bytes);
+    EXPECT_EQ(one.recs[i].toclient.pkts, many.recs[i].toclient.pkts);
+  }
+  EXPECT_EQ(a.stats().packets, b.stats().packets);
+  EXPECT_EQ(a.stats().non_ip, b.stats().non_ip);
+  EXPECT_EQ(a.stats().flows_ended, b.stats().flows_ended);
+}
+
+TEST(FlowEndReason, Names) {
+  EXPECT_EQ(to_string(FlowEndReason::idle_timeout), "idle_timeout");
+  EXPECT_EQ(to_string(FlowEndReason::active_timeout), "active_timeout");
+  EXPECT_EQ(to_string(FlowEndReason::tcp_fin), "tcp_fin");
+  EXPECT_EQ(to_string(FlowEndReason::tcp_rst), "tcp_rst");
+  EXPECT_EQ(to_string(FlowEndReason::end_of_input), "end_of_input");
+  EXPECT_EQ(to_string(FlowEndReason::evicted), "evicted");
+}
+
+}  // namespace
+}  // namespace riptide
