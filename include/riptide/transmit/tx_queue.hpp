@@ -1,0 +1,56 @@
+#pragma once
+// TxQueue: a bounded queue of frames waiting to be transmitted by a TxThread.
+//
+// Producers are analyzers that answer or report now and then (a few frames per flow event),
+// never the per-packet capture path, so a small mutex around a memcpy of at most 2 KiB is
+// cheaper than it is worth avoiding; it makes enqueue() safe from any number of threads.
+// The single consumer borrows a run of slots with peek() and hands them back with release():
+// producers never write into borrowed slots, so the consumer sends straight from the queue
+// memory without holding the lock.
+//
+// Capacity and memory are fixed at construction: a full queue refuses the frame and counts it.
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <span>
+#include <vector>
+
+namespace riptide {
+
+struct TxQueueStats {
+  std::uint64_t enqueued = 0;
+  std::uint64_t refused_full = 0;     // queue at capacity
+  std::uint64_t refused_too_big = 0;  // frame longer than kSlotBytes, or empty
+};
+
+class TxQueue {
+ public:
+  static constexpr std::size_t kSlotBytes = 2048;
+
+  explicit TxQueue(std::size_t capacity);
+  TxQueue(const TxQueue&) = delete;
+  TxQueue& operator=(const TxQueue&) = delete;
+
+  // Thread-safe, any number of producers. Copies the frame; false when refused (counted).
+  bool enqueue(std::span<const std::uint8_t> frame);
+
+  // Consumer only. Fills `out` with up to out.size() oldest frames, which stay valid and
+  // untouched until release(n) hands them back. Returns how many were filled.
+  std::size_t peek(std::span<std::span<const std::uint8_t>> out);
+  void release(std::size_t n);
+
+  std::size_t capacity() const noexcept { return capacity_; }
+  std::size_t size() const;
+  TxQueueStats stats() const;
+
+ private:
+  const std::size_t capacity_;
+  std::vector<std::uint8_t> slots_;
+  std::vector<std::uint16_t> lens_;
+  mutable std::mutex mu_;
+  std::uint64_t head_ = 0;  // next slot to send (consumer)
+  std::uint64_t tail_ = 0;  // next slot to fill (producers)
+  TxQueueStats stats_;
+};
+
+}  // namespace riptide

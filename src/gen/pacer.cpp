@@ -1,0 +1,52 @@
+#include "riptide/gen/pacer.hpp"
+
+#include <time.h>
+
+#include <cerrno>
+#include <cmath>
+
+namespace riptide::gen {
+
+namespace {
+std::int64_t read_clock(clockid_t id) noexcept {
+  timespec ts;
+  clock_gettime(id, &ts);
+  return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+}  // namespace
+
+std::int64_t MonotonicClock::now_ns() noexcept { return read_clock(CLOCK_MONOTONIC); }
+std::int64_t MonotonicClock::wall_ns() noexcept { return read_clock(CLOCK_REALTIME); }
+void MonotonicClock::sleep_until_ns(std::int64_t t) noexcept {
+  timespec ts{time_t(t / 1'000'000'000), long(t % 1'000'000'000)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
+}
+
+Pacer::Pacer(const PacerConfig& cfg, PacerClock& clock) noexcept : cfg_(cfg), clock_(clock) {
+  if (cfg_.rate_pps > 0) {
+    ns_per_token_ = 1e9 / cfg_.rate_pps;
+    depth_ns_ = cfg_.depth_s * 1e9;
+  }
+}
+
+void Pacer::start() noexcept {
+  start_ = clock_.now_ns();
+  virt_ = 0;
+  taken_ = 0;
+}
+
+void Pacer::acquire(std::uint32_t n) noexcept {
+  taken_ += n;
+  if (ns_per_token_ == 0) return;
+  const double now = double(clock_.now_ns() - start_);
+  // A full bucket: the tokens of a longer stall are forgotten. A batch larger than the
+  // depth still goes (the depth is never below one granule).
+  const double need = double(n) * ns_per_token_;
+  const double floor_virt = now - (depth_ns_ > need ? depth_ns_ : need);
+  if (virt_ < floor_virt) virt_ = floor_virt;
+  virt_ += need;
+  if (virt_ > now) clock_.sleep_until_ns(start_ + std::int64_t(std::ceil(virt_)));
+}
+
+}  // namespace riptide::gen

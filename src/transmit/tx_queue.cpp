@@ -1,0 +1,54 @@
+#include "riptide/transmit/tx_queue.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace riptide {
+
+TxQueue::TxQueue(std::size_t capacity)
+    : capacity_(std::max<std::size_t>(capacity, 1)), slots_(capacity_ * kSlotBytes), lens_(capacity_) {}
+
+bool TxQueue::enqueue(std::span<const std::uint8_t> frame) {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (frame.empty() || frame.size() > kSlotBytes) {
+    ++stats_.refused_too_big;
+    return false;
+  }
+  if (tail_ - head_ == capacity_) {
+    ++stats_.refused_full;
+    return false;
+  }
+  const std::size_t i = std::size_t(tail_ % capacity_);
+  std::memcpy(slots_.data() + i * kSlotBytes, frame.data(), frame.size());
+  lens_[i] = std::uint16_t(frame.size());
+  ++tail_;
+  ++stats_.enqueued;
+  return true;
+}
+
+std::size_t TxQueue::peek(std::span<std::span<const std::uint8_t>> out) {
+  std::lock_guard<std::mutex> lk(mu_);
+  const std::size_t n = std::min<std::size_t>(out.size(), std::size_t(tail_ - head_));
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = std::size_t((head_ + k) % capacity_);
+    out[k] = {slots_.data() + i * kSlotBytes, lens_[i]};
+  }
+  return n;
+}
+
+void TxQueue::release(std::size_t n) {
+  std::lock_guard<std::mutex> lk(mu_);
+  head_ += std::min<std::uint64_t>(n, tail_ - head_);
+}
+
+std::size_t TxQueue::size() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return std::size_t(tail_ - head_);
+}
+
+TxQueueStats TxQueue::stats() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return stats_;
+}
+
+}  // namespace riptide
