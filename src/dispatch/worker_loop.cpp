@@ -1,0 +1,86 @@
+// The body of a dispatcher worker thread: drain, tick, spin, sleep.
+#include <time.h>
+
+#include <chrono>
+
+#include "dispatch/sleep_wake.hpp"
+#include "dispatch/worker_state.hpp"
+#include "riptide/dispatch/dispatcher.hpp"
+
+namespace riptide {
+
+using dispatch_detail::cpu_relax;
+using dispatch_detail::full_fence;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+TimestampNs realtime_ns() noexcept {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<TimestampNs>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+void Dispatcher::run_worker(std::size_t w) {
+  Worker& wk = *workers_[w];
+  WorkerHandler& handler = *handler_;
+  const std::size_t max_batch = cfg_.worker_batch;
+  const auto tick = cfg_.tick_interval;
+  auto next_tick = Clock::now() + tick;
+  Clock::time_point idle_since{};
+  bool idle = false;
+
+  auto tick_if_due = [&](Clock::time_point now) {
+    if (now < next_tick) return;
+    handler.on_tick(w, realtime_ns());
+    next_tick = now + tick;
+  };
+
+  for (;;) {
+    std::span<WorkItem> items = wk.ring.peek(max_batch);
+    if (!items.empty()) {
+      handler.on_items(w, items);
+      wk.ring.release(items.size());
+      bump(wk.cons.dequeued, items.size());
+      idle = false;
+      tick_if_due(Clock::now());
+      continue;
+    }
+
+    // Stop is stored after the producer's last commit: once it is seen, an empty queue is
+    // final. peek() above re-read the shared tail because its cache said empty.
+    if (stopping_.load(std::memory_order_acquire)) {
+      if (wk.ring.peek(1).empty()) break;
+      continue;
+    }
+
+    const auto now = Clock::now();
+    tick_if_due(now);
+    if (!idle) {
+      idle = true;
+      idle_since = now;
+    }
+    if (now - idle_since < cfg_.idle_spin) {
+      cpu_relax();
+      continue;
+    }
+
+    // Announce sleep, then look at the queue once more: the producer either sees the flag
+    // after its commit, or we see its commit here (both sides fence in between).
+    const std::uint32_t seq = wk.sleep.wake_seq.load(std::memory_order_acquire);
+    wk.sleep.sleeping.store(1, std::memory_order_relaxed);
+    full_fence();
+    if (!wk.ring.peek(1).empty() || stopping_.load(std::memory_order_acquire)) {
+      wk.sleep.sleeping.store(0, std::memory_order_relaxed);
+      continue;
+    }
+    dispatch_detail::futex_wait(wk.sleep.wake_seq, seq, next_tick - Clock::now());
+    wk.sleep.sleeping.store(0, std::memory_order_relaxed);
+    idle = false;  // spin again before the next sleep: traffic often resumes in bursts
+  }
+  handler.on_stop(w);
+}
+
+}  // namespace riptide
