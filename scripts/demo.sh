@@ -16,11 +16,12 @@ RATE_ARGS=(--rate "$RATE")
 
 if [[ $(id -u) -ne 0 ]]; then echo "demo: needs root (namespaces, raw sockets): run with sudo" >&2; exit 2; fi
 [[ -z ${SKIP_DEPS:-} ]] && ./scripts/deps.sh
-if [[ ! -x build/release/apps/riptide || -n ${REBUILD:-1} ]]; then
-  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DRIPTIDE_BUILD_TESTS=OFF -DRIPTIDE_BUILD_BENCH=OFF >/dev/null
-  ninja -C build/release riptide_cli >/dev/null
+BUILD=${BUILD_DIR:-build/release}
+if [[ ! -f $BUILD/build.ninja ]]; then
+  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DRIPTIDE_BUILD_TESTS=OFF -DRIPTIDE_BUILD_BENCH=OFF >/dev/null
 fi
-RT=$PWD/build/release/apps/riptide
+ninja -C "$BUILD" riptide_cli >/dev/null || { echo "demo: build failed: run ninja -C $BUILD riptide_cli" >&2; exit 1; }
+RT=$PWD/$BUILD/apps/riptide
 NS=rtdemo$$; H=rtdemo$$h; P=rtdemo$$p
 OUT=$(mktemp -d)
 cleanup() {
@@ -42,7 +43,7 @@ ip netns exec "$NS" ip link set "$P" up
 CPUS=$(nproc)
 CAP_CPU=$(( CPUS > 1 ? 1 : 0 ))
 echo "demo: $H <-> $NS/$P; generator on CPU 0: ${RATE_ARGS[*]} pps, $SIZE B frames, $FLOWS flows, ${DURATION}s; riptide on CPU $CAP_CPU"
-"$RT" capture -i "$H" --cpus "$CAP_CPU" --rate "$RATE" --avg-frame "$SIZE" \
+"$RT" capture -i "$H" --cpus "$CAP_CPU" --avg-frame "$SIZE" \
   --flows-json "$OUT/flows.json" --stats-json "$OUT/stats.json" --duration $((DURATION + 2)) &
 CAP_PID=$!
 sleep 1

@@ -6,7 +6,7 @@ PKGS=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcap-dev libcli11-dev nlohmann-json3-dev libconcurrentqueue-dev libreaderwriterqueue-dev
   tshark tcpdump netsniff-ng softflowd pmacct nfdump
-  iproute2 procps util-linux libcap2-bin ethtool python3 gnuplot-nox
+  iproute2 procps util-linux libcap2-bin ethtool python3 gnuplot-nox time
 )
 missing=()
 for p in "${PKGS[@]}"; do
