@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "riptide/core/packet.hpp"
 #include "riptide/core/result.hpp"
@@ -38,5 +39,9 @@ class CaptureFile : public PacketSource {
 // file is returned by next() only after every complete packet before it has been delivered;
 // its message names the file and the byte offset.
 Result<std::unique_ptr<CaptureFile>> open_capture_file(const std::string& path);
+
+// The same reader over bytes already in memory (standard input, fuzzer inputs, tests).
+// `name` stands for the file in path(), describe() and error messages.
+Result<std::unique_ptr<CaptureFile>> open_capture_buffer(std::string name, std::vector<std::uint8_t> bytes);
 
 }  // namespace riptide

@@ -1,0 +1,107 @@
+#include "file/file_bytes.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace riptide::file_detail {
+namespace {
+
+Errc errc_for_errno(int e) {
+  switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+      return Errc::not_found;
+    case EACCES:
+    case EPERM:
+      return Errc::permission;
+    default:
+      return Errc::io;
+  }
+}
+
+Error errno_error(const std::string& name, const char* what, int e) {
+  return make_error(errc_for_errno(e), name + ": " + what + ": " + std::strerror(e));
+}
+
+}  // namespace
+
+FileBytes::FileBytes(FileBytes&& o) noexcept
+    : map_(o.map_), map_len_(o.map_len_), owned_(std::move(o.owned_)) {
+  o.map_ = nullptr;
+  o.map_len_ = 0;
+}
+
+FileBytes& FileBytes::operator=(FileBytes&& o) noexcept {
+  if (this != &o) {
+    release();
+    map_ = o.map_;
+    map_len_ = o.map_len_;
+    owned_ = std::move(o.owned_);
+    o.map_ = nullptr;
+    o.map_len_ = 0;
+  }
+  return *this;
+}
+
+FileBytes::~FileBytes() { release(); }
+
+void FileBytes::release() noexcept {
+  if (map_ != nullptr) munmap(map_, map_len_);
+  map_ = nullptr;
+  map_len_ = 0;
+}
+
+Result<FileBytes> FileBytes::read_all(int fd, const std::string& name) {
+  std::vector<std::uint8_t> buf;
+  std::size_t used = 0;
+  for (;;) {
+    if (buf.size() - used < 65536) buf.resize(buf.size() < 65536 ? 65536 : buf.size() * 2);
+    const ssize_t n = ::read(fd, buf.data() + used, buf.size() - used);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error(name, "read failed", errno);
+    }
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  buf.resize(used);
+  return FileBytes(std::move(buf));
+}
+
+Result<FileBytes> FileBytes::open(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_error(path, "cannot open", errno);
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return errno_error(path, "cannot stat", e);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    return make_error(Errc::invalid_argument, path + ": is a directory, not a capture file");
+  }
+  // Pipes and devices cannot be mapped, and an empty file maps to nothing: read them instead.
+  if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+    auto r = read_all(fd, path);
+    ::close(fd);
+    return r;
+  }
+  const auto len = static_cast<std::size_t>(st.st_size);
+  void* m = mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
+  const int e = errno;
+  ::close(fd);
+  if (m == MAP_FAILED) return errno_error(path, "cannot map", e);
+  // Files are read front to back once: let the kernel read ahead aggressively.
+  madvise(m, len, MADV_SEQUENTIAL);
+  FileBytes fb;
+  fb.map_ = m;
+  fb.map_len_ = len;
+  return fb;
+}
+
+}  // namespace riptide::file_detail

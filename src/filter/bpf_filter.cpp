@@ -1,0 +1,74 @@
+#include "riptide/filter/bpf_filter.hpp"
+
+#include <linux/filter.h>
+#include <mutex>
+#include <pcap/pcap.h>
+
+namespace riptide {
+namespace {
+
+// pcap_compile keeps parser state in globals in libpcap before 1.8 and some builds after:
+// compiles are rare (setup time), so one process-wide lock costs nothing.
+std::mutex g_compile_mutex;
+
+// pcap_open_dead wants a DLT_ value; the LINKTYPE_ values in LinkType differ for raw IP.
+int dlt_for(LinkType link) {
+  if (link == LinkType::raw) return DLT_RAW;
+  return static_cast<int>(link);
+}
+
+}  // namespace
+
+struct BpfFilter::Impl {
+  std::string expr;
+  bpf_program prog{};
+  sock_fprog kernel{};
+  ~Impl() { pcap_freecode(&prog); }
+};
+
+static_assert(sizeof(bpf_insn) == sizeof(sock_filter), "libpcap and kernel BPF instructions share one layout");
+
+BpfFilter::BpfFilter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+BpfFilter::BpfFilter(BpfFilter&&) noexcept = default;
+BpfFilter& BpfFilter::operator=(BpfFilter&&) noexcept = default;
+BpfFilter::~BpfFilter() = default;
+
+Result<BpfFilter> BpfFilter::compile(const std::string& expr, LinkType link, std::uint32_t snaplen) {
+  auto impl = std::make_unique<Impl>();
+  impl->expr = expr;
+  pcap_t* dead = pcap_open_dead(dlt_for(link), static_cast<int>(snaplen));
+  if (dead == nullptr) return make_error(Errc::internal, "filter: pcap_open_dead failed");
+  int rc = 0;
+  {
+    std::lock_guard<std::mutex> lock(g_compile_mutex);
+    rc = pcap_compile(dead, &impl->prog, expr.c_str(), 1, PCAP_NETMASK_UNKNOWN);
+  }
+  if (rc != 0) {
+    std::string msg = "filter \"" + expr + "\": " + pcap_geterr(dead);
+    pcap_close(dead);
+    return make_error(Errc::invalid_argument, std::move(msg));
+  }
+  pcap_close(dead);
+  impl->kernel.len = static_cast<unsigned short>(impl->prog.bf_len);
+  impl->kernel.filter = reinterpret_cast<sock_filter*>(impl->prog.bf_insns);
+  return BpfFilter(std::move(impl));
+}
+
+bool BpfFilter::matches(const PacketView& p) const noexcept {
+  if (!impl_) return false;
+  pcap_pkthdr h{};
+  h.ts.tv_sec = static_cast<time_t>(p.ts_ns / 1000000000);
+  h.ts.tv_usec = static_cast<suseconds_t>((p.ts_ns % 1000000000) / 1000);
+  h.caplen = p.caplen;
+  h.len = p.wirelen;
+  return pcap_offline_filter(&impl_->prog, &h, p.data) != 0;
+}
+
+const sock_fprog* BpfFilter::kernel_program() const noexcept { return impl_ ? &impl_->kernel : nullptr; }
+
+const std::string& BpfFilter::expression() const noexcept {
+  static const std::string kNone;
+  return impl_ ? impl_->expr : kNone;
+}
+
+}  // namespace riptide
