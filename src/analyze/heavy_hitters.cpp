@@ -1,0 +1,200 @@
+#include "riptide/analyze/heavy_hitters.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "heavy_hitters_window.hpp"
+
+namespace riptide {
+namespace {
+
+class HeavyHittersAnalyzer;
+
+// Carries a finished window to the compute pool and its JSON line back.
+class WindowTask final : public OffloadTask {
+ public:
+  WindowTask(HeavyHittersAnalyzer& owner, std::unique_ptr<hh::Window> w, std::uint32_t k, std::size_t thread)
+      : owner_(owner), w_(std::move(w)), k_(k), thread_(thread) {}
+  void run() override { line_ = hh::format_window(*w_, k_, thread_); }
+  void complete() override;
+
+ private:
+  HeavyHittersAnalyzer& owner_;
+  std::unique_ptr<hh::Window> w_;
+  std::uint32_t k_;
+  std::size_t thread_;
+  std::string line_;
+};
+
+class HeavyHittersAnalyzer final : public Analyzer {
+ public:
+  HeavyHittersAnalyzer(HeavyHittersFactory& f, std::size_t thread)
+      : factory_(f), cfg_(f.config()), thread_(thread), cur_(std::make_unique<hh::Window>(cfg_)) {}
+
+  std::string_view name() const noexcept override { return "heavy-hitters"; }
+
+  void on_start(AnalyzerContext& ctx) override {
+    ctx_ = &ctx;
+    timer_ = ctx.add_timer(cfg_.window, TimeBase::packet, [this](TimestampNs now) { close_window(now); });
+  }
+
+  void on_packet(const PacketMeta& meta, const PacketView& pkt) override {
+    if (cur_->packets == 0) cur_->start = window_start_for(pkt.ts_ns);
+    cur_->add(meta, pkt.wirelen);
+  }
+
+  void on_batch_end(TimestampNs now) override {
+    last_ts_ = now;
+    if (timer_ || cur_->packets == 0) return;
+    // No engine timer: windows aligned to multiples of `window`, closed up to one batch late.
+    const TimestampNs end = cur_->start + cfg_.window.count();
+    if (now >= end) close_window(end);
+  }
+
+  void on_stop() override {
+    if (cur_->packets == 0) return;
+    // Capture is over: formatting here delays no packet.
+    cur_->end = last_ts_ > cur_->start ? last_ts_ : cur_->start;
+    factory_.write_line(hh::format_window(*cur_, cfg_.k, thread_));
+    ++emitted_;
+    cur_->clear();
+  }
+
+  void counters(std::vector<AnalyzerCounter>& out) const override {
+    out.push_back({"windows_emitted", emitted_});
+    out.push_back({"windows_refused", refused_});
+    out.push_back({"windows_skipped_busy", skipped_busy_});
+  }
+
+  // From WindowTask::complete(), on this thread.
+  void window_done(std::unique_ptr<hh::Window> w, const std::string& line) {
+    --in_flight_;
+    factory_.write_line(line);
+    ++emitted_;
+    if (!spare_) {
+      w->clear();
+      spare_ = std::move(w);
+    }
+  }
+
+ private:
+  TimestampNs window_start_for(TimestampNs ts) const noexcept {
+    if (timer_) return next_start_ != 0 ? next_start_ : ts;
+    const TimestampNs wnd = cfg_.window.count();
+    TimestampNs r = ts % wnd;
+    if (r < 0) r += wnd;
+    return ts - r;
+  }
+
+  void close_window(TimestampNs end) {
+    next_start_ = end;
+    if (cur_->packets == 0) return;
+    cur_->end = end;
+    if (in_flight_ >= cfg_.max_in_flight) {
+      ++skipped_busy_;
+      cur_->clear();
+      return;
+    }
+    // The spare comes back from complete(); without one (first windows, a refusal, several in
+    // flight) a new state is allocated here, once per window, never per packet.
+    std::unique_ptr<hh::Window> next = spare_ ? std::move(spare_) : std::make_unique<hh::Window>(cfg_);
+    auto task = std::make_unique<WindowTask>(*this, std::move(cur_), cfg_.k, thread_);
+    cur_ = std::move(next);
+    ++in_flight_;
+    if (!ctx_->offload(std::move(task))) {
+      --in_flight_;
+      ++refused_;
+    }
+  }
+
+  HeavyHittersFactory& factory_;
+  const HeavyHittersConfig& cfg_;
+  std::size_t thread_;
+  AnalyzerContext* ctx_ = nullptr;
+  bool timer_ = false;
+  std::unique_ptr<hh::Window> cur_;
+  std::unique_ptr<hh::Window> spare_;
+  TimestampNs next_start_ = 0;
+  TimestampNs last_ts_ = 0;
+  std::uint32_t in_flight_ = 0;
+  std::uint64_t emitted_ = 0, refused_ = 0, skipped_busy_ = 0;
+};
+
+void WindowTask::complete() { owner_.window_done(std::move(w_), line_); }
+
+}  // namespace
+
+Result<void> validate(const HeavyHittersConfig& cfg) {
+  if (cfg.window.count() <= 0) return make_error(Errc::invalid_argument, "heavy-hitters: window must be > 0");
+  if (cfg.k == 0 || cfg.k > HeavyHittersConfig::kMaxK)
+    return make_error(Errc::invalid_argument,
+                      "heavy-hitters: k must be 1.." + std::to_string(HeavyHittersConfig::kMaxK));
+  if (cfg.cm_width == 0 || cfg.cm_width > CountMin::kMaxWidth || cfg.cm_depth == 0 || cfg.cm_depth > CountMin::kMaxDepth)
+    return make_error(Errc::invalid_argument, "heavy-hitters: sketch width must be 1.." +
+                                                  std::to_string(CountMin::kMaxWidth) + " and depth 1.." +
+                                                  std::to_string(CountMin::kMaxDepth));
+  if (cfg.max_in_flight == 0) return make_error(Errc::invalid_argument, "heavy-hitters: max_in_flight must be >= 1");
+  return {};
+}
+
+Result<std::unique_ptr<HeavyHittersFactory>> HeavyHittersFactory::create(const HeavyHittersConfig& cfg) {
+  if (auto v = validate(cfg); !v) return v.error();
+  std::FILE* out = nullptr;
+  bool owned = false;
+  if (cfg.output == "-") {
+    out = stdout;
+  } else if (!cfg.output.empty()) {
+    out = std::fopen(cfg.output.c_str(), "w");
+    if (out == nullptr)
+      return make_error(errno == EACCES ? Errc::permission : Errc::io,
+                        "heavy-hitters: cannot open " + cfg.output + ": " + std::strerror(errno));
+    owned = true;
+  }
+  return std::unique_ptr<HeavyHittersFactory>(new HeavyHittersFactory(cfg, out, owned));
+}
+
+HeavyHittersFactory::HeavyHittersFactory(const HeavyHittersConfig& cfg, std::FILE* out, bool owned)
+    : cfg_(cfg), out_(out), owned_(owned) {}
+
+HeavyHittersFactory::~HeavyHittersFactory() {
+  if (out_ == nullptr) return;
+  if (owned_)
+    std::fclose(out_);
+  else
+    std::fflush(out_);
+}
+
+std::unique_ptr<Analyzer> HeavyHittersFactory::create(std::size_t thread_index) {
+  return std::make_unique<HeavyHittersAnalyzer>(*this, thread_index);
+}
+
+void HeavyHittersFactory::write_line(std::string_view line) {
+  std::lock_guard lk(mu_);
+  if (out_ == nullptr) return;
+  // One line per window: flushing each keeps a tail -f reader current at no real cost.
+  const bool ok = std::fwrite(line.data(), 1, line.size(), out_) == line.size() && std::fputc('\n', out_) != EOF &&
+                  std::fflush(out_) == 0;
+  if (ok) {
+    ++lines_;
+    return;
+  }
+  if (errors_++ == 0)
+    std::fprintf(stderr, "riptide: heavy-hitters: writing %s failed: %s\n",
+                 cfg_.output == "-" ? "<stdout>" : cfg_.output.c_str(), std::strerror(errno));
+}
+
+void HeavyHittersFactory::finish() {
+  std::lock_guard lk(mu_);
+  if (out_ != nullptr) std::fflush(out_);
+}
+
+std::uint64_t HeavyHittersFactory::lines_written() const {
+  std::lock_guard lk(mu_);
+  return lines_;
+}
+std::uint64_t HeavyHittersFactory::write_errors() const {
+  std::lock_guard lk(mu_);
+  return errors_;
+}
+
+}  // namespace riptide

@@ -1,0 +1,124 @@
+#include "heavy_hitters_window.hpp"
+
+#include <arpa/inet.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+namespace riptide::hh {
+namespace {
+
+void append_ip(std::string& s, const IpAddr& a) {
+  static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  char tmp[INET6_ADDRSTRLEN];
+  const bool v4 = std::memcmp(a.b.data(), kMapped, 12) == 0;
+  if (inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? a.b.data() + 12 : a.b.data(), tmp, sizeof tmp) == nullptr) tmp[0] = 0;
+  s += '"';
+  s += tmp;
+  s += '"';
+}
+
+void append_u64(std::string& s, std::uint64_t v) {
+  char tmp[24];
+  std::snprintf(tmp, sizeof tmp, "%" PRIu64, v);
+  s += tmp;
+}
+
+void append_top(std::string& s, const char* name, const Window::Addrs& ss, std::uint32_t k) {
+  std::vector<Window::Addrs::Entry> top(k);
+  const std::size_t n = ss.top(top);
+  s += ",\"";
+  s += name;
+  s += "\":[";
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) s += ',';
+    s += "{\"ip\":";
+    append_ip(s, top[i].key);
+    s += ",\"bytes\":";
+    append_u64(s, top[i].count);
+    s += ",\"error_bound\":";
+    append_u64(s, top[i].error);
+    s += '}';
+  }
+  s += ']';
+}
+
+void append_top_ports(std::string& s, const CountMin& cm, std::uint32_t k) {
+  struct PortBytes {
+    std::uint16_t port;
+    std::uint64_t bytes;
+  };
+  std::vector<PortBytes> top;
+  top.reserve(k);
+  for (std::uint32_t p = 0; p <= 0xffff; ++p) {
+    const std::uint64_t b = cm.estimate(port_hash(static_cast<std::uint16_t>(p)));
+    if (b == 0 || (top.size() == k && b <= top.back().bytes)) continue;
+    if (top.size() < k) top.push_back({});
+    std::size_t j = top.size() - 1;
+    for (; j > 0 && top[j - 1].bytes < b; --j) top[j] = top[j - 1];
+    top[j] = {static_cast<std::uint16_t>(p), b};
+  }
+  s += ",\"top_k_dst_port\":[";
+  for (std::size_t i = 0; i < top.size(); ++i) {
+    if (i) s += ',';
+    s += "{\"port\":";
+    append_u64(s, top[i].port);
+    s += ",\"bytes\":";
+    append_u64(s, top[i].bytes);
+    s += '}';
+  }
+  s += ']';
+}
+
+void append_entropy(std::string& s, const char* name, const Window::Histogram& h, bool first) {
+  char tmp[64];
+  std::snprintf(tmp, sizeof tmp, "%s\"%s\":%.6f", first ? "" : ",", name, shannon_entropy_bits(h));
+  s += tmp;
+}
+
+}  // namespace
+
+void Window::clear() noexcept {
+  src.clear();
+  dst.clear();
+  h_src.fill(0);
+  h_dst.fill(0);
+  h_sport.fill(0);
+  h_dport.fill(0);
+  dport_bytes.clear();
+  packets = bytes = ip_packets = 0;
+  start = end = 0;
+}
+
+std::string format_window(const Window& w, std::uint32_t k, std::size_t thread) {
+  std::string s;
+  s.reserve(256 + static_cast<std::size_t>(k) * 200);
+  s += "{\"event_type\":\"heavy_hitters\",\"thread\":";
+  append_u64(s, thread);
+  s += ",\"window_start_ns\":";
+  s += std::to_string(w.start);
+  s += ",\"window_end_ns\":";
+  s += std::to_string(w.end);
+  s += ",\"packets\":";
+  append_u64(s, w.packets);
+  s += ",\"bytes\":";
+  append_u64(s, w.bytes);
+  s += ",\"ip_packets\":";
+  append_u64(s, w.ip_packets);
+  s += ",\"k\":";
+  append_u64(s, k);
+  append_top(s, "top_k_src", w.src, k);
+  append_top(s, "top_k_dst", w.dst, k);
+  append_top_ports(s, w.dport_bytes, k);
+  s += ",\"entropy\":{";
+  append_entropy(s, "src_ip", w.h_src, true);
+  append_entropy(s, "dst_ip", w.h_dst, false);
+  append_entropy(s, "src_port", w.h_sport, false);
+  append_entropy(s, "dst_port", w.h_dport, false);
+  s += "}}";
+  return s;
+}
+
+}  // namespace riptide::hh
