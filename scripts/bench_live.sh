@@ -99,7 +99,7 @@ for ((r = 1; r <= REPS; r++)); do
   done
 done
 
-med() { printf '%s' "$1" | grep -v '^n/a$' | median; }
+med() { printf '%s' "$1" | { grep -v '^n/a$' || true; } | median; }
 echo
 echo "Generator ceiling, nothing capturing (median pps):"
 for key in 60/1 60/10000 200/1 200/10000; do echo "- ${key%/*} B, ${key#*/} flows: $(med "${CEIL[$key]}")"; done
@@ -111,7 +111,7 @@ for key in 60/1 60/10000 200/1 200/10000; do
   for t in "${TOOLS[@]}"; do
     ns=$(med "${NS_PP[$key/$t]:-}")
     l=$(med "${LOSS[$key/$t]:-}")
-    [ -z "$(printf '%s' "${LOSS[$key/$t]:-}" | grep -v '^n/a$')" ] && l="n/a"
+    [ -z "$(printf '%s' "${LOSS[$key/$t]:-}" | { grep -v '^n/a$' || true; })" ] && l="n/a"
     k=$(med "${RATE_W[$key/$t]:-}" | awk '{ printf "%.0f", $1 / 1000 }')
     ratio=$(awk -v a="$ns" -v b="$base" 'BEGIN { if (b + 0 > 0 && a != "n/a") printf "%.2fx", a / b; else print "n/a" }')
     echo "| ${key%/*} B | ${key#*/} | $t | $k | $l | $ns | $ratio |"
