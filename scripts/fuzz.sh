@@ -16,7 +16,7 @@ for bin in "$BUILD"/fuzz/fuzz_*; do
   if [[ -x fuzz/seeds_$target.sh ]]; then
     "fuzz/seeds_$target.sh" "$PCAPS" "$corpus"
   elif [[ -f fuzz/make_${target}_seeds.py ]]; then
-    python3 "fuzz/make_${target}_seeds.py" "$PCAPS" "$corpus" >/dev/null
+    python3 "fuzz/make_${target}_seeds.py" "$corpus" "$PCAPS" >/dev/null  # (out, src)
   fi
   crashers=(fuzz/crashers/$target/*)
   crashers=("${crashers[@]/*\/.keep}")
