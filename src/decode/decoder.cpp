@@ -15,6 +15,8 @@ namespace {
 
 using namespace decode_detail;
 
+constexpr std::uint16_t kDltRaw = 12;
+
 DecodeError decode_link(const Frame& f, const PacketView& pkt, PacketMeta& m, DecodeStats& st) noexcept {
   if (f.caplen == 0) return DecodeError::truncated_l2;
   switch (pkt.link) {
@@ -27,6 +29,9 @@ DecodeError decode_link(const Frame& f, const PacketView& pkt, PacketMeta& m, De
     case LinkType::null_bsd: return decode_null_bsd(f, m, st);
     case LinkType::loop: return decode_loop(f, m, st);
   }
+  // Files written with the platform's DLT_RAW value (12 on most systems) instead of
+  // LINKTYPE_RAW (101): libpcap on Linux and Wireshark both read them as raw IP.
+  if (static_cast<std::uint16_t>(pkt.link) == kDltRaw) return decode_by_version(f, 0, m, st);
   return DecodeError::unsupported_link;
 }
 

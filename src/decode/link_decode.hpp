@@ -127,11 +127,17 @@ inline DecodeError decode_loopback(const Frame& f, std::uint32_t af, PacketMeta&
   return DecodeError::none;
 }
 
+inline constexpr std::uint32_t kMaxIeee8023Len = 1500;
+
 inline DecodeError decode_null_bsd(const Frame& f, PacketMeta& m, DecodeStats& st) noexcept {
   if (f.caplen < 4) return DecodeError::truncated_l2;
   std::uint32_t af = load_host32(f.d);
   // Host order of the capturing machine, which may not be ours: a family never exceeds 16 bits.
   if (af > 0xffffu) af = __builtin_bswap32(af);
+  // Some writers put an ethertype in this header instead of a family (e.g. "0f 00 08 00"
+  // for IPv4); families are small, so a value above the 802.3 length limit is an ethertype,
+  // which is also how Wireshark reads such files.
+  if (af > kMaxIeee8023Len) return decode_vlans_then_l3(f, 4, static_cast<std::uint16_t>(af), 0, m, st);
   return decode_loopback(f, af, m, st);
 }
 

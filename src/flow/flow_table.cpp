@@ -40,16 +40,18 @@ struct alignas(64) FlowTable::Entry {
   std::uint32_t tag = 0;  // high half of the hash: rejects most chain neighbours before memcmp
   FlowKey key{};
   std::uint32_t chain_next = kNil;  // also the free-list link
-  std::uint32_t lru_prev = kNil;
+  std::uint32_t lru_prev = kNil;  // links in the LRU list, or in the closing FIFO
   std::uint32_t lru_next = kNil;
+  std::uint8_t closing = 0;  // 0: open; else 1 + the FlowEndReason it will end with (checked on every hit: line 0)
   FlowDirStats to_server{};
   TimestampNs last_ns = 0;  // newest packet of either direction
-  TimestampNs lru_ts = 0;   // when the entry was last put at the LRU tail
+  TimestampNs lru_ts = 0;   // when the entry was last put at its list's tail
   FlowDirStats to_client{};
   std::uint64_t flow_id = 0;
   bool client_is_lo = true;
   bool syn_seen = false;      // a pure SYN fixed the client; later SYNs do not move it
   std::uint8_t fin_mask = 0;  // bit d: FIN seen in direction d
+  FlowEndReason close_reason() const noexcept { return static_cast<FlowEndReason>(closing - 1); }
 };
 
 struct FlowTable::Memory {
@@ -62,6 +64,7 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, FlowSink& sink) : cfg_(cfg), si
   static_assert(offsetof(Entry, to_server) == 64, "lookup fields must fill exactly the first line");
   static_assert(sizeof(Entry) == 192, "three cache lines");
   capacity_ = std::clamp<std::uint32_t>(cfg.max_flows, 1, 1u << 30);
+  cfg_.closed_timeout_ns = std::clamp<TimestampNs>(cfg.closed_timeout_ns, 0, cfg.idle_timeout_ns);
   cfg_.max_flows = capacity_;
   const std::uint32_t nb = round_up_pow2(capacity_);
   bucket_mask_ = nb - 1;
@@ -150,8 +153,21 @@ void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, c
   const std::uint32_t bucket = static_cast<std::uint32_t>(h) & bucket_mask_;
   const auto tag = static_cast<std::uint32_t>(h >> 32);
 
+  const bool tcp = k.proto == kProtoTcp;
+  const std::uint8_t fl = tcp ? m.tcp_flags : 0;
+  const bool pure_syn = (fl & (kTcpSyn | kTcpAck)) == kTcpSyn;
+
   std::uint32_t i = find(k, bucket, tag);
-  if (i != kNil) {
+  if (i != kNil && entries_[i].closing != 0) {
+    Entry& e = entries_[i];
+    if (pure_syn || ts - e.last_ns > cfg_.closed_timeout_ns) {
+      end_flow(i, e.close_reason());
+      i = kNil;
+    } else if (i != closing_.tail) {  // the grace period restarts: keep the FIFO in last-packet order
+      unlink(closing_, i);
+      push_tail(closing_, i, ts);
+    }
+  } else if (i != kNil) {
     Entry& e = entries_[i];
     if (ts - e.last_ns > cfg_.idle_timeout_ns) {
       end_flow(i, FlowEndReason::idle_timeout);
@@ -162,18 +178,16 @@ void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, c
     }
     // Moving costs two random cache misses (the list neighbours), so an entry moves at most
     // once per granule; see FlowTableConfig::lru_granularity_ns for what that costs in precision.
-    if (i != kNil && ts - e.lru_ts >= cfg_.lru_granularity_ns && i != lru_tail_) {
-      lru_unlink(i);
-      lru_push_tail(i, ts);
+    if (i != kNil && ts - e.lru_ts >= cfg_.lru_granularity_ns && i != lru_.tail) {
+      unlink(lru_, i);
+      push_tail(lru_, i, ts);
     }
   }
   if (i == kNil) i = create(k, bucket, tag, from_lo, m, ts);
 
   Entry& e = entries_[i];
   int d = from_lo == e.client_is_lo ? 0 : 1;
-  const bool tcp = k.proto == kProtoTcp;
-  const std::uint8_t fl = tcp ? m.tcp_flags : 0;
-  if (tcp && (fl & (kTcpSyn | kTcpAck)) == kTcpSyn && !e.syn_seen) {
+  if (pure_syn && !e.syn_seen) {
     e.syn_seen = true;
     if (d == 1) {  // the connection opener is on the side we took for the server
       std::swap(e.to_server, e.to_client);
@@ -201,21 +215,36 @@ void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, c
   s.tcp_flags |= fl;
   e.last_ns = std::max(e.last_ns, ts);
 
-  if (tcp) {
+  if (tcp && e.closing == 0) {
     if (fl & kTcpRst) {
-      end_flow(i, FlowEndReason::tcp_rst);
+      start_closing(i, FlowEndReason::tcp_rst, ts);
     } else if (fl & kTcpFin) {
       e.fin_mask |= static_cast<std::uint8_t>(1u << d);
-      if (e.fin_mask == 3) end_flow(i, FlowEndReason::tcp_fin);
+      if (e.fin_mask == 3) start_closing(i, FlowEndReason::tcp_fin, ts);
     }
   }
+}
+
+void FlowTable::start_closing(std::uint32_t i, FlowEndReason why, TimestampNs ts) noexcept {
+  if (cfg_.closed_timeout_ns == 0) {
+    end_flow(i, why);
+    return;
+  }
+  unlink(lru_, i);
+  entries_[i].closing = static_cast<std::uint8_t>(static_cast<std::uint8_t>(why) + 1);
+  push_tail(closing_, i, ts);
+  ++closing_count_;
 }
 
 std::uint32_t FlowTable::create(const FlowKey& k, std::uint32_t bucket, std::uint32_t tag, bool from_lo,
                                 const PacketMeta& m, TimestampNs ts) noexcept {
   if (free_head_ == kNil) {
-    ++stats_.evictions;
-    end_flow(lru_head_, FlowEndReason::evicted);
+    if (closing_.head != kNil) {
+      end_flow(closing_.head, entries_[closing_.head].close_reason());
+    } else {
+      ++stats_.evictions;
+      end_flow(lru_.head, FlowEndReason::evicted);
+    }
   }
   const std::uint32_t i = free_head_;
   Entry& e = entries_[i];
@@ -234,7 +263,8 @@ std::uint32_t FlowTable::create(const FlowKey& k, std::uint32_t bucket, std::uin
   e.client_is_lo = synack ? !from_lo : from_lo;
   e.syn_seen = false;
   e.fin_mask = 0;
-  lru_push_tail(i, ts);
+  e.closing = 0;
+  push_tail(lru_, i, ts);
 
   ++stats_.flows_created;
   ++stats_.active_flows;
@@ -275,7 +305,9 @@ void FlowTable::end_flow(std::uint32_t i, FlowEndReason why) noexcept {
   Entry& e = entries_[i];
   export_flow(e, why);
   chain_unlink(i);
-  lru_unlink(i);
+  if (e.closing != 0) --closing_count_;
+  unlink(list_of(e), i);
+  e.closing = 0;
   e.chain_next = free_head_;
   free_head_ = i;
   --stats_.active_flows;
@@ -290,34 +322,39 @@ void FlowTable::chain_unlink(std::uint32_t i) noexcept {
   *link = entries_[i].chain_next;
 }
 
-void FlowTable::lru_unlink(std::uint32_t i) noexcept {
+FlowTable::List& FlowTable::list_of(const Entry& e) noexcept { return e.closing != 0 ? closing_ : lru_; }
+
+void FlowTable::unlink(List& l, std::uint32_t i) noexcept {
   Entry& e = entries_[i];
-  if (e.lru_prev != kNil) entries_[e.lru_prev].lru_next = e.lru_next; else lru_head_ = e.lru_next;
-  if (e.lru_next != kNil) entries_[e.lru_next].lru_prev = e.lru_prev; else lru_tail_ = e.lru_prev;
+  if (e.lru_prev != kNil) entries_[e.lru_prev].lru_next = e.lru_next; else l.head = e.lru_next;
+  if (e.lru_next != kNil) entries_[e.lru_next].lru_prev = e.lru_prev; else l.tail = e.lru_prev;
   e.lru_prev = e.lru_next = kNil;
 }
 
-void FlowTable::lru_push_tail(std::uint32_t i, TimestampNs ts) noexcept {
+void FlowTable::push_tail(List& l, std::uint32_t i, TimestampNs ts) noexcept {
   Entry& e = entries_[i];
   e.lru_ts = ts;
-  e.lru_prev = lru_tail_;
+  e.lru_prev = l.tail;
   e.lru_next = kNil;
-  if (lru_tail_ != kNil) entries_[lru_tail_].lru_next = i; else lru_head_ = i;
-  lru_tail_ = i;
+  if (l.tail != kNil) entries_[l.tail].lru_next = i; else l.head = i;
+  l.tail = i;
 }
 
 void FlowTable::expire(TimestampNs now) noexcept {
-  while (lru_head_ != kNil && now - entries_[lru_head_].last_ns > cfg_.idle_timeout_ns)
-    end_flow(lru_head_, FlowEndReason::idle_timeout);
+  while (closing_.head != kNil && now - entries_[closing_.head].last_ns > cfg_.closed_timeout_ns)
+    end_flow(closing_.head, entries_[closing_.head].close_reason());
+  while (lru_.head != kNil && now - entries_[lru_.head].last_ns > cfg_.idle_timeout_ns)
+    end_flow(lru_.head, FlowEndReason::idle_timeout);
 }
 
 void FlowTable::flush_all() noexcept {
-  while (lru_head_ != kNil) end_flow(lru_head_, FlowEndReason::end_of_input);
+  while (closing_.head != kNil) end_flow(closing_.head, entries_[closing_.head].close_reason());
+  while (lru_.head != kNil) end_flow(lru_.head, FlowEndReason::end_of_input);
 }
 
 std::uint32_t FlowTable::lru_order(std::uint64_t* out, std::uint32_t n) const noexcept {
   std::uint32_t c = 0;
-  for (std::uint32_t i = lru_head_; i != kNil && c < n; i = entries_[i].lru_next) out[c++] = entries_[i].flow_id;
+  for (std::uint32_t i = lru_.head; i != kNil && c < n; i = entries_[i].lru_next) out[c++] = entries_[i].flow_id;
   return c;
 }
 

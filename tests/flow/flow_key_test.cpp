@@ -110,12 +110,46 @@ TEST(FlowKey, NonFirstFragmentHasNoPorts) {
   EXPECT_EQ(k.hi_port, 0);
 }
 
+// All fragments of a datagram must share a key, and so a hash (worker): the first one, which
+// carries the ports, is port-less too.
+TEST(FlowKey, FirstFragmentJoinsTheOtherFragmentsPortLess) {
+  auto first = pkt("10.0.0.1", 1234, "10.0.0.2", 53, 17);
+  first.flags = kMetaHasL3 | kMetaHasL4 | kMetaIsFragment | kMetaFirstFragment;
+  auto later = pkt("10.0.0.1", 0, "10.0.0.2", 0, 17);
+  later.flags = kMetaHasL3 | kMetaIsFragment;
+  const auto whole = pkt("10.0.0.1", 1234, "10.0.0.2", 53, 17);
+  FlowKey kf, kl, kw;
+  ASSERT_TRUE(make_key(first, kf));
+  ASSERT_TRUE(make_key(later, kl));
+  ASSERT_TRUE(make_key(whole, kw));
+  EXPECT_TRUE(kf == kl);
+  EXPECT_EQ(kf.lo_port, 0);
+  EXPECT_EQ(kf.hi_port, 0);
+  EXPECT_EQ(flow_hash(first), flow_hash(later));
+  EXPECT_EQ(flow_hash(reversed(first)), flow_hash(later));
+  EXPECT_FALSE(kf == kw) << "an unfragmented datagram keeps its ports";
+  EXPECT_NE(flow_hash(first), flow_hash(whole));
+  auto first6 = pkt("2001:db8::1", 1234, "2001:db8::2", 80, 6, SYN);
+  first6.flags |= kMetaIsFragment | kMetaFirstFragment;
+  ASSERT_TRUE(make_key(first6, kf));
+  EXPECT_EQ(kf.lo_port, 0);
+  EXPECT_EQ(kf.hi_port, 0);
+  EXPECT_EQ(kf.proto, 6);
+}
+
 TEST(FlowKey, NonIpIsNotAFlow) {
   FlowKey k;
   EXPECT_FALSE(make_key(arp(), k));
   PacketMeta no_l3 = pkt("10.0.0.1", 1, "10.0.0.2", 2);
   no_l3.flags = 0;
   EXPECT_FALSE(make_key(no_l3, k));
+  PacketMeta bogus_len = pkt("10.0.0.1", 1, "10.0.0.2", 2);
+  bogus_len.flags = kMetaHasL3;
+  bogus_len.error = DecodeError::bad_ipv4_total_len;
+  EXPECT_FALSE(make_key(bogus_len, k));
+  PacketMeta cut = pkt("10.0.0.1", 1, "10.0.0.2", 2);
+  cut.error = DecodeError::truncated_tcp;  // snaplen: still a flow
+  EXPECT_TRUE(make_key(cut, k));
   // Same VLAN -> same hash, so non-IP traffic of one VLAN stays on one worker.
   EXPECT_EQ(flow_hash(with_vlans(arp(), 5)), flow_hash(with_vlans(arp(), 5)));
 }

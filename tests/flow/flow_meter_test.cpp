@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "flow_test_util.hpp"
+#include "riptide/analyze/flow_meter_analyzer.hpp"
 #include "riptide/flow/flow_meter.hpp"
 
 namespace riptide {
@@ -61,6 +65,42 @@ TEST(FlowMeter, OwnsItsSink) {
     meter.finish();
   }
   EXPECT_EQ(calls, 1);
+}
+
+}  // namespace
+}  // namespace riptide
+
+namespace riptide {
+namespace {
+using namespace flowtest;
+
+// The analyzer's batch hook must account exactly like one on_packet per packet.
+TEST(FlowMeterAnalyzer, BatchHookEqualsOnePacketAtATime) {
+  FlowMeterConfig c;
+  c.max_flows = 8;  // small: evictions happen inside the batch
+  auto one_f = FlowMeterFactory::create(c, "");
+  auto many_f = FlowMeterFactory::create(c, "");
+  ASSERT_TRUE(one_f);
+  ASSERT_TRUE(many_f);
+  auto one = (*one_f)->create(0);
+  auto many = (*many_f)->create(0);
+  std::vector<PacketMeta> metas;
+  std::vector<PacketView> views;
+  for (int i = 0; i < 300; ++i) {
+    metas.push_back(i % 17 == 0 ? arp() : pkt("10.0.0." + std::to_string(i % 23), 1000, "10.1.0.1", 80, 6, i % 5 == 0 ? SYN : ACK));
+    views.push_back(view(sec(1) + i, 100));
+  }
+  for (std::size_t i = 0; i < metas.size(); ++i) one->on_packet(metas[i], views[i]);
+  many->on_packets(std::span<const PacketMeta>(metas), std::span<const PacketView>(views));
+  std::vector<AnalyzerCounter> a, b;
+  one->counters(a);
+  many->counters(b);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].name, b[i].name);
+    EXPECT_EQ(a[i].value, b[i].value) << a[i].name;
+  }
+  EXPECT_GT(b[0].value, 8u) << "flows were created and evicted";
 }
 
 }  // namespace

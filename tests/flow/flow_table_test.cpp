@@ -17,6 +17,7 @@ FlowTableConfig cfg(std::uint32_t max_flows = 1024, double idle_s = 60, double a
   c.idle_timeout_ns = sec(idle_s);
   c.active_timeout_ns = sec(active_s);
   c.lru_granularity_ns = 0;  // exact LRU unless a test says otherwise
+  c.closed_timeout_ns = sec(2);
   return c;
 }
 
@@ -171,34 +172,210 @@ TEST(FlowTable, ActiveTimeoutZeroDisables) {
   EXPECT_TRUE(sink.recs.empty());
 }
 
-TEST(FlowTable, FinInBothDirectionsEndsOnTheSecondFin) {
+// A normal close: FIN, FIN, last ACK. The last ACK belongs to the connection.
+TEST(FlowTable, FinInBothDirectionsKeepsTheFinalAckInTheFlow) {
   CollectSink sink;
   FlowTable t(cfg(), sink);
-  const auto c = pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SYN);
-  t.update(c, sec(1), 60);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SYN), sec(1), 60);
   t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, SYN | ACK), sec(1), 60);
   t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, FIN | ACK), sec(2), 60);
   t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, FIN | ACK), sec(2), 60);  // retransmitted FIN
-  EXPECT_TRUE(sink.recs.empty()) << "one side's FINs do not end the flow";
+  EXPECT_EQ(t.closing(), 0u) << "one side's FINs do not close the flow";
   t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, FIN | ACK), sec(3), 60);
+  EXPECT_TRUE(sink.recs.empty()) << "the second FIN starts the grace period, it does not end the flow";
+  EXPECT_EQ(t.closing(), 1u);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, ACK), sec(3.5), 60);  // the last ACK
+  t.expire(sec(5.5));  // exactly 2 s after the last packet: not over yet
+  EXPECT_TRUE(sink.recs.empty());
+  EXPECT_EQ(t.active(), 1u);
+  t.expire(sec(5.5) + 1);
   ASSERT_EQ(sink.recs.size(), 1u);
   EXPECT_EQ(sink.recs[0].reason, FlowEndReason::tcp_fin);
-  EXPECT_EQ(sink.recs[0].pkts(), 5u);
+  EXPECT_EQ(sink.recs[0].pkts(), 6u);
+  EXPECT_EQ(sink.recs[0].toserver.pkts, 4u);
+  EXPECT_EQ(sink.recs[0].end_ns, sec(3.5));
   EXPECT_EQ(t.active(), 0u);
+  EXPECT_EQ(t.closing(), 0u);
   EXPECT_EQ(t.stats().ended(FlowEndReason::tcp_fin), 1u);
+  EXPECT_EQ(t.stats().flows_created, 1u);
 }
 
-TEST(FlowTable, RstEndsTheFlow) {
+TEST(FlowTable, DefaultClosedTimeout) {
+  CollectSink sink;
+  FlowTable t(FlowTableConfig{}, sink);
+  EXPECT_EQ(t.config().closed_timeout_ns, sec(10)) << "documented default";
+}
+
+// A FIN resent with exponential backoff (its ACK was lost) stays in the flow: the grace
+// period counts from the flow's last packet, not from the moment it closed.
+TEST(FlowTable, EveryPacketRestartsTheGracePeriod) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  const auto fin = pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, FIN | ACK);
+  t.update(reversed(fin), sec(1), 60);
+  t.update(fin, sec(1), 60);
+  t.update(pkt("10.0.0.5", 1, "10.0.0.6", 2, 17), sec(1.5), 60);
+  t.update(pkt("10.0.0.7", 40000, "10.0.0.8", 80, 6, RST), sec(1.5), 60);  // closes after the first
+  for (double at : {2.5, 4.0, 5.5}) t.update(fin, sec(at), 60);          // gaps 1.5 s each
+  t.expire(sec(7.5));
+  ASSERT_EQ(sink.recs.size(), 1u) << "only the RST flow (idle since 1.5) is over";
+  EXPECT_EQ(sink.recs[0].reason, FlowEndReason::tcp_rst);
+  t.expire(sec(7.5) + 1);
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_EQ(sink.recs[1].reason, FlowEndReason::tcp_fin);
+  EXPECT_EQ(sink.recs[1].pkts(), 5u);
+  EXPECT_EQ(t.active(), 1u);
+}
+
+TEST(FlowTable, PacketAfterTheGracePeriodStartsANewFlow) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  const auto c = pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, FIN | ACK);
+  t.update(c, sec(1), 60);
+  t.update(reversed(c), sec(1.1), 60);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, ACK), sec(4), 60);  // 2.9 s later, no expire() between
+  ASSERT_EQ(sink.recs.size(), 1u);
+  EXPECT_EQ(sink.recs[0].reason, FlowEndReason::tcp_fin);
+  EXPECT_EQ(sink.recs[0].pkts(), 2u);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_EQ(sink.recs[1].reason, FlowEndReason::end_of_input);
+  EXPECT_EQ(sink.recs[1].pkts(), 1u);
+}
+
+// Port reuse: a new connection's SYN during the grace period is not part of the old one.
+TEST(FlowTable, PureSynDuringClosingStartsANewFlow) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SYN), sec(1), 60);
+  t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, FIN | ACK), sec(1.2), 60);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, FIN | ACK), sec(1.3), 60);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SYN | ACK), sec(1.4), 60);  // not a pure SYN: same flow
+  EXPECT_TRUE(sink.recs.empty());
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SYN), sec(1.5), 60);
+  ASSERT_EQ(sink.recs.size(), 1u);
+  const FlowRecord old = sink.recs[0];
+  EXPECT_EQ(old.reason, FlowEndReason::tcp_fin);
+  EXPECT_EQ(old.pkts(), 4u);
+  EXPECT_EQ(t.active(), 1u);
+  EXPECT_EQ(t.closing(), 0u);
+  t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, SYN | ACK), sec(1.6), 60);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_EQ(sink.recs[1].reason, FlowEndReason::end_of_input);
+  EXPECT_EQ(sink.recs[1].start_ns, sec(1.5));
+  EXPECT_EQ(sink.recs[1].src_port, 40000);
+  EXPECT_EQ(sink.recs[1].toserver.pkts, 1u);
+  EXPECT_EQ(sink.recs[1].toclient.pkts, 1u);
+  EXPECT_NE(sink.recs[1].flow_id, old.flow_id);
+}
+
+TEST(FlowTable, RstClosesAndLaterSegmentsStillCount) {
   CollectSink sink;
   FlowTable t(cfg(), sink);
   t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, SYN), sec(1), 60);
   t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, RST | ACK), sec(1), 60);
+  EXPECT_TRUE(sink.recs.empty());
+  EXPECT_EQ(t.closing(), 1u);
+  t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, RST), sec(1.5), 60);  // a second RST: still one flow
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, FIN | ACK), sec(1.6), 60);
+  t.flush_all();  // a closing flow keeps its reason at flush
   ASSERT_EQ(sink.recs.size(), 1u);
   EXPECT_EQ(sink.recs[0].reason, FlowEndReason::tcp_rst);
   EXPECT_EQ(sink.recs[0].toclient.tcp_flags, RST | ACK);
   EXPECT_EQ(sink.recs[0].src_port, 40000);
+  EXPECT_EQ(sink.recs[0].pkts(), 4u);
   EXPECT_EQ(t.stats().ended(FlowEndReason::tcp_rst), 1u);
+  EXPECT_EQ(t.stats().ended(FlowEndReason::end_of_input), 0u);
   EXPECT_EQ(t.active(), 0u);
+}
+
+TEST(FlowTable, ClosedTimeoutZeroEndsOnTheClosingPacket) {
+  CollectSink sink;
+  FlowTableConfig c = cfg();
+  c.closed_timeout_ns = 0;
+  FlowTable t(c, sink);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, FIN | ACK), sec(1), 60);
+  t.update(pkt("10.0.0.2", 80, "10.0.0.1", 40000, 6, FIN | ACK), sec(1), 60);
+  ASSERT_EQ(sink.recs.size(), 1u);
+  EXPECT_EQ(sink.recs[0].reason, FlowEndReason::tcp_fin);
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, ACK), sec(1), 60);
+  EXPECT_EQ(t.active(), 1u) << "the final ACK starts a new flow";
+}
+
+TEST(FlowTable, ClosedTimeoutIsCappedByTheIdleTimeout) {
+  CollectSink sink;
+  FlowTableConfig c = cfg(16, 10);
+  c.closed_timeout_ns = sec(30);
+  FlowTable t(c, sink);
+  EXPECT_EQ(t.config().closed_timeout_ns, sec(10));
+  t.update(pkt("10.0.0.1", 40000, "10.0.0.2", 80, 6, RST), sec(1), 60);
+  t.expire(sec(11.5));
+  ASSERT_EQ(sink.recs.size(), 1u);
+  EXPECT_EQ(sink.recs[0].reason, FlowEndReason::tcp_rst);
+}
+
+// A full table ends a finished (closing) connection before it evicts a live flow.
+TEST(FlowTable, FullTableEndsClosingFlowsBeforeEvicting) {
+  CollectSink sink;
+  FlowTable t(cfg(2), sink);
+  t.update(pkt("10.0.0.1", 1, "10.0.0.2", 2, 17), sec(1), 60);  // least recently seen, open
+  t.update(pkt("10.0.0.3", 40000, "10.0.0.4", 80, 6, RST), sec(2), 60);
+  t.update(pkt("10.0.0.5", 1, "10.0.0.6", 2, 17), sec(3), 60);
+  ASSERT_EQ(sink.recs.size(), 1u);
+  EXPECT_EQ(sink.recs[0].reason, FlowEndReason::tcp_rst);
+  EXPECT_EQ(t.stats().evictions, 0u);
+  t.update(pkt("10.0.0.7", 1, "10.0.0.8", 2, 17), sec(4), 60);
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_EQ(sink.recs[1].reason, FlowEndReason::evicted);
+  EXPECT_EQ(sink.recs[1].src_ip, ip("10.0.0.1"));
+  EXPECT_EQ(t.stats().evictions, 1u);
+}
+
+// Closing flows leave the LRU list; expire() ends them by closing time, independently of
+// the idle order of the open ones.
+TEST(FlowTable, ClosingFlowsExpireInClosingOrder) {
+  CollectSink sink;
+  FlowTable t(cfg(16, 60), sink);
+  t.update(pkt("10.0.0.9", 1, "10.0.0.10", 2, 17), sec(0), 60);  // open, idle much later
+  for (int i = 1; i <= 3; ++i)
+    t.update(pkt("10.0.0." + std::to_string(i), 40000, "10.0.1.1", 80, 6, RST), sec(i), 60);
+  std::uint64_t ids[8];
+  EXPECT_EQ(t.lru_order(ids, 8), 1u);
+  EXPECT_EQ(t.closing(), 3u);
+  t.expire(sec(4.5));
+  ASSERT_EQ(sink.recs.size(), 2u);
+  EXPECT_EQ(sink.recs[0].src_ip, ip("10.0.0.1"));
+  EXPECT_EQ(sink.recs[1].src_ip, ip("10.0.0.2"));
+  EXPECT_EQ(t.active(), 2u);
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 4u);
+  EXPECT_EQ(sink.recs[2].reason, FlowEndReason::tcp_rst);
+  EXPECT_EQ(sink.recs[3].reason, FlowEndReason::end_of_input);
+}
+
+// Fragments: the first fragment joins the port-less flow of the rest of its datagram.
+TEST(FlowTable, AllFragmentsOfADatagramInOneFlow) {
+  CollectSink sink;
+  FlowTable t(cfg(), sink);
+  auto first = pkt("10.0.0.1", 5000, "10.0.0.2", 53, 17);
+  first.flags |= kMetaIsFragment | kMetaFirstFragment;
+  auto rest = pkt("10.0.0.1", 0, "10.0.0.2", 0, 17);
+  rest.flags = kMetaHasL3 | kMetaIsFragment;
+  t.update(first, sec(1), 1514);
+  t.update(rest, sec(1), 1514);
+  t.update(rest, sec(1), 300);
+  t.update(pkt("10.0.0.2", 53, "10.0.0.1", 5000, 17), sec(1.1), 100);  // the unfragmented reply
+  t.flush_all();
+  ASSERT_EQ(sink.recs.size(), 2u);
+  const FlowRecord& frag = sink.recs[0].src_port == 0 ? sink.recs[0] : sink.recs[1];
+  const FlowRecord& whole = sink.recs[0].src_port == 0 ? sink.recs[1] : sink.recs[0];
+  EXPECT_EQ(frag.dest_port, 0);
+  EXPECT_EQ(frag.pkts(), 3u);
+  EXPECT_EQ(frag.bytes(), 1514u + 1514u + 300u);
+  EXPECT_EQ(frag.src_ip, ip("10.0.0.1"));
+  EXPECT_EQ(whole.pkts(), 1u);
+  EXPECT_EQ(whole.src_port, 53);
 }
 
 TEST(FlowTable, UdpFlagsAreIgnored) {
@@ -416,7 +593,10 @@ TEST(FlowTable, UpdateBatchEqualsUpdateOneByOne) {
   for (int i = 0; i < 5000; ++i) {
     x = x * 1103515245u + 12345u;
     auto m = pkt("10.0.0." + std::to_string((x >> 8) % 80), static_cast<std::uint16_t>(1000 + (x >> 16) % 3), "10.1.0.1", 80,
-                 6, static_cast<std::uint8_t>((x >> 20) % 64 == 0 ? FIN : ((x >> 20) % 97 == 0 ? RST : ACK)));
+                 6, static_cast<std::uint8_t>((x >> 20) % 64 == 0   ? FIN
+                                              : (x >> 20) % 97 == 0 ? RST
+                                              : (x >> 20) % 89 == 0 ? SYN
+                                                                    : ACK));
     if ((x >> 24) % 2) m = reversed(m);
     if (i % 101 == 0) m = arp();
     PacketView v;

@@ -229,20 +229,10 @@ std::vector<fs::path> corpus() {
   return v;
 }
 
-// Captures where riptide's flows still differ from tshark's, each for a known reason. They are
+// Captures where riptide's flows differ from tshark's for a known, accepted reason. They are
 // compared all the same and must still differ (a fix makes the test fail until the entry goes).
-//  - fragments: riptide gives the first fragment of a datagram its ports and the later ones
-//    none, so one datagram is split over two flows; the fix (all fragments port-less) is in progress.
-//  - loopback, malformed IPv4, four IPv6 streams: decoder/test disagreements under study.
-const std::set<std::string> kKnownGaps = {
-    "PacketExamples/IPv4Frag.pcap",          "PacketExamples/ipv6_opt_fragments.pcap",
-    "PcapExamples/frag_http_req.pcap",       "pcap_examples/frag_http_req.pcap",
-    "PcapExamples/frag_with_padding.pcap",   "PcapExamples/ip4_fragments.pcap",
-    "PcapExamples/ip6_fragments.pcap",       "pcap_examples/ip-frag.pcap",
-    "pcap_examples/ipv6-frag.pcap",          "PacketExamples/NullLoopback.pcap",
-    "PcapExamples/null_loopback.pcap",       "PacketExamples/ipv4-malformed.pcap",
-    "PcapExamples/four_ipv6_http_streams.pcap",
-};
+// Empty since fragments became port-less and the null-loopback and raw link types decode.
+const std::set<std::string> kKnownGaps = {};
 
 class FlowsVsTshark : public ::testing::TestWithParam<fs::path> {};
 

@@ -10,12 +10,21 @@
 //   which differ between an echo request (8/0) and its reply (0/0); zeroing them makes the
 //   request and reply one flow. The type/code of each direction are kept in the record.
 //   Consequence: all ICMP between two hosts on one VLAN pair is a single flow.
-// - Packets without a transport header (non-first IP fragments, protocols other than
-//   TCP/UDP/SCTP/UDP-Lite, or a truncated L4 header) use ports 0/0. So the non-first
-//   fragments of a fragmented UDP datagram form their own port-0 flow between the two hosts;
-//   there is no fragment-id -> ports map.
+// - Every IP fragment, the first one included (kMetaIsFragment), uses ports 0/0, even
+//   though the first fragment carries the transport header. There is no reassembly and no
+//   fragment-id -> ports map, so the later fragments cannot be given ports; giving them to
+//   the first one only would split each datagram over two partial flows (ported: first
+//   fragment, port-less: the rest). Instead all fragments between two hosts with one
+//   protocol form one port-less flow, and whole (unfragmented) datagrams of the same
+//   conversation form the ported one. tshark without reassembly counts the same way.
+//   flow_hash() follows the key, so the fragments of a datagram also reach one worker.
+// - Packets without a transport header (protocols other than TCP/UDP/SCTP/UDP-Lite, or a
+//   truncated L4 header) use ports 0/0 as well.
 // - Non-IP packets (ARP, anything without an IPv4/IPv6 header) are not flows: make_key
-//   returns false.
+//   returns false. Nor are IPv4 packets whose total length is shorter than their header
+//   (DecodeError::bad_ipv4_total_len): the header is not a real one, its "addresses" are
+//   noise, and tshark does not read addresses from it either. Truncated packets, by
+//   contrast, keep the key their header gives.
 #include <cstdint>
 #include <cstring>
 
@@ -77,14 +86,14 @@ inline bool make_key(const PacketMeta& m, FlowKey& key, bool& forward) noexcept 
   const int nv = m.vlan_count < PacketMeta::kMaxVlans ? m.vlan_count : PacketMeta::kMaxVlans;
   key.vlan_count = static_cast<std::uint8_t>(nv);
   for (int i = 0; i < nv; ++i) key.vlan_ids[i] = m.vlan_ids[static_cast<std::size_t>(i)];
-  if (!m.has(kMetaHasL3) || (m.ip_version != 4 && m.ip_version != 6)) {
+  if (!m.has(kMetaHasL3) || (m.ip_version != 4 && m.ip_version != 6) || m.error == DecodeError::bad_ipv4_total_len) {
     forward = true;
     return false;
   }
   key.ip_version = m.ip_version;
   key.proto = m.ip_proto;
   std::uint16_t sp = 0, dp = 0;
-  if (m.has(kMetaHasL4) && flow_detail::proto_has_ports(m.ip_proto)) {
+  if ((m.flags & (kMetaHasL4 | kMetaIsFragment)) == kMetaHasL4 && flow_detail::proto_has_ports(m.ip_proto)) {
     sp = m.sport;
     dp = m.dport;
   }

@@ -16,8 +16,8 @@ inline constexpr TimestampNs kNsPerSec = 1'000'000'000;
 enum class FlowEndReason : std::uint8_t {
   idle_timeout = 0,  // no packet for longer than the idle timeout
   active_timeout,    // the flow lasted longer than the active timeout: exported, then restarted
-  tcp_fin,           // FIN seen in both directions (ended on the second FIN)
-  tcp_rst,           // a RST was seen
+  tcp_fin,           // FIN seen in both directions; ended FlowTableConfig::closed_timeout_ns later
+  tcp_rst,           // a RST was seen; ended the same way
   end_of_input,      // the meter was flushed (end of the capture, shutdown)
   evicted,           // the table was full: the least recently seen flow made room
   count_             // number of values; keep last

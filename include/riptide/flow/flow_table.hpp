@@ -20,9 +20,16 @@
 //   60 s, softflowd's general timeout is of that order); a flow older than active_timeout_ns
 //   (default 1800 s, NetFlow-style long-flow cut) is exported when its next packet comes and
 //   restarts with that packet. active_timeout_ns = 0 disables the active timeout.
-// - TCP: the flow ends on the packet carrying the second direction's FIN (that packet is
-//   counted in it) or on any RST. Packets after that (the last ACK) start a new flow.
-// - Full table: the least recently seen flow is exported with reason `evicted` to make room.
+// - TCP: a FIN seen in both directions, or any RST, puts the flow in a "closing" state
+//   instead of ending it at once: the last ACK, retransmitted FINs and late segments still
+//   count in the same flow, as in softflowd and Suricata. A closing flow ends (reason
+//   tcp_fin / tcp_rst) once it has been idle for more than closed_timeout_ns of packet time
+//   (on expire(), or on its next packet, which then starts a new flow), at flush_all(), or
+//   when a pure SYN (SYN without ACK) for the same key arrives: that is a new connection
+//   reusing the ports, and it starts a new flow. Closing flows wait in their own FIFO (in
+//   last-packet order), not in the LRU list.
+// - Full table: a closing flow, if any, is ended first (with its own reason: it is complete);
+//   otherwise the least recently seen flow is exported with reason `evicted` to make room.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -45,6 +52,14 @@ struct FlowTableConfig {
   // end time is exact), and an evicted flow is within this of the least recently seen one.
   // 0: exact LRU, one move per packet.
   TimestampNs lru_granularity_ns = kNsPerSec;
+  // Idle time after which a closing TCP flow (FIN both ways, or RST) ends; see above. The
+  // final ACK comes one RTT after the last FIN, but a FIN whose ACK is lost is resent with
+  // exponential backoff: the corpus' many-protocols.pcap has a client resending its FIN after
+  // 0.3, 0.6, 1.2, 2.4 and 4.8 s. 10 s keeps such a tail in its flow; port reuse is caught by
+  // the SYN rule whatever this is, and a full table ends closing flows first, so a longer
+  // grace costs only export latency. Clamped to idle_timeout_ns. 0: the flow ends on the
+  // closing packet itself, and the final ACK starts a new flow.
+  TimestampNs closed_timeout_ns = 10 * kNsPerSec;
 };
 
 class FlowTable {
@@ -60,23 +75,32 @@ class FlowTable {
   // Same as update(metas[i], pkts[i].ts_ns, pkts[i].wirelen) for i in [0, n), but prefetches
   // the table memory of a group of packets before touching it: faster on large tables.
   void update_batch(const PacketMeta* metas, const PacketView* pkts, std::size_t n) noexcept;
-  // Ends every flow idle at `now`. Cheap when nothing expires: meant for once per batch.
+  // Ends every flow idle at `now`, and every closing TCP flow whose grace period is over.
+  // Cheap when nothing expires: meant for once per batch.
   void expire(TimestampNs now) noexcept;
-  // Ends every flow with reason end_of_input, least recently seen first.
+  // Ends every flow: closing TCP flows first (reason tcp_fin / tcp_rst), then the others with
+  // reason end_of_input, least recently seen first.
   void flush_all() noexcept;
 
   const FlowMeterStats& stats() const noexcept { return stats_; }
   std::uint32_t capacity() const noexcept { return capacity_; }
-  std::uint32_t active() const noexcept { return static_cast<std::uint32_t>(stats_.active_flows); }
+  std::uint32_t active() const noexcept { return static_cast<std::uint32_t>(stats_.active_flows); }  // closing included
+  std::uint32_t closing() const noexcept { return closing_count_; }
   const FlowTableConfig& config() const noexcept { return cfg_; }
 
   // Flow ids from least to most recently seen, into `out` (at most `n`); returns the count.
-  // For tests and diagnostics, O(active).
+  // Closing flows are not in this list. For tests and diagnostics, O(active).
   std::uint32_t lru_order(std::uint64_t* out, std::uint32_t n) const noexcept;
 
  private:
   struct Entry;
   static constexpr std::uint32_t kNil = 0xffffffffu;
+  // A doubly linked list threaded through the entries' lru_prev/lru_next: the LRU list of
+  // open flows, or the FIFO of closing ones (an entry is in exactly one of them).
+  struct List {
+    std::uint32_t head = kNil;  // oldest
+    std::uint32_t tail = kNil;  // newest
+  };
 
   void update_hashed(const FlowKey& k, bool from_lo, std::uint64_t hash, const PacketMeta& m, TimestampNs ts,
                      std::uint32_t wire_len) noexcept;
@@ -86,8 +110,10 @@ class FlowTable {
   void end_flow(std::uint32_t i, FlowEndReason why) noexcept;     // export + remove
   void export_flow(const Entry& e, FlowEndReason why) noexcept;
   void restart(Entry& e, TimestampNs ts) noexcept;
-  void lru_unlink(std::uint32_t i) noexcept;
-  void lru_push_tail(std::uint32_t i, TimestampNs ts) noexcept;
+  void start_closing(std::uint32_t i, FlowEndReason why, TimestampNs ts) noexcept;
+  void unlink(List& l, std::uint32_t i) noexcept;
+  void push_tail(List& l, std::uint32_t i, TimestampNs ts) noexcept;
+  List& list_of(const Entry& e) noexcept;
   void chain_unlink(std::uint32_t i) noexcept;
 
   FlowTableConfig cfg_;
@@ -99,8 +125,9 @@ class FlowTable {
   std::uint32_t* buckets_ = nullptr;
   Entry* entries_ = nullptr;  // capacity_ entries, cache-line aligned
   std::uint32_t free_head_ = kNil;
-  std::uint32_t lru_head_ = kNil;  // least recently seen
-  std::uint32_t lru_tail_ = kNil;  // most recently seen
+  List lru_;      // open flows, least recently seen first
+  List closing_;  // closing TCP flows, earliest closed first
+  std::uint32_t closing_count_ = 0;
   std::uint64_t next_flow_id_ = 1;
   FlowMeterStats stats_{};
 };
