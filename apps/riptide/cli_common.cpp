@@ -4,6 +4,10 @@
 #include <cstdio>
 
 #include "riptide/analyze/flow_meter_analyzer.hpp"
+#include "riptide/analyze/heavy_hitters.hpp"
+#include "riptide/analyze/plugin.hpp"
+#include "riptide/analyze/reporter.hpp"
+#include "riptide/analyze/seq_check.hpp"
 #include "riptide/engine/engine.hpp"
 
 namespace riptide::app {
@@ -22,6 +26,52 @@ std::string join(const std::vector<std::string>& words) {
     s += w;
   }
   return s;
+}
+
+std::chrono::nanoseconds seconds_ns(double s) {
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(s * 1e9));
+}
+
+// The analyzers of a run, in delivery order: flow meter, --analyzer list, --seq-check, plugins.
+Result<std::vector<std::unique_ptr<AnalyzerFactory>>> build_analyzers(const RunOptions& o) {
+  std::vector<std::unique_ptr<AnalyzerFactory>> v;
+  if (!o.no_flows) {
+    FlowMeterConfig fc;
+    fc.max_flows = o.max_flows;
+    fc.idle_timeout_ns = static_cast<TimestampNs>(o.flow_idle_s * 1e9);
+    fc.active_timeout_ns = static_cast<TimestampNs>(o.flow_active_s * 1e9);
+    fc.closed_timeout_ns = static_cast<TimestampNs>(o.flow_closed_s * 1e9);
+    auto flows = FlowMeterFactory::create(fc, o.flows_json);
+    if (!flows) return flows.error();
+    v.push_back(std::move(*flows));
+  }
+  for (const auto& name : o.analyzers) {
+    if (name == "reporter") {
+      ReporterConfig rc;
+      rc.period = seconds_ns(o.report_period_s);
+      rc.top_n = o.report_top;
+      rc.transport = o.report_transport == "udp" ? ReporterConfig::Transport::udp : ReporterConfig::Transport::ethertype;
+      auto r = ReporterFactory::create(rc);
+      if (!r) return r.error();
+      v.push_back(std::move(*r));
+    } else if (name == "heavy-hitters") {
+      HeavyHittersConfig hc;
+      hc.window = seconds_ns(o.hh_window_s);
+      hc.k = o.hh_k;
+      hc.output = o.hh_out;
+      auto h = HeavyHittersFactory::create(hc);
+      if (!h) return h.error();
+      v.push_back(std::move(*h));
+    }
+  }
+  if (!o.seq_check_json.empty()) v.push_back(std::make_unique<SeqCheckFactory>(o.seq_check_json));
+  for (const auto& spec : o.plugins) {
+    auto p = load_plugin(spec);
+    if (!p) return p.error();
+    v.push_back(std::move(*p));
+  }
+  if (v.empty()) return Error{Errc::invalid_argument, "--no-flows leaves no analyzer: add --analyzer or --plugin"};
+  return v;
 }
 
 }  // namespace
@@ -43,11 +93,38 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_option("--flow-idle-timeout", o.flow_idle_s, "seconds without packets before a flow ends")->check(CLI::Range(0.001, 86400.0));
   app.add_option("--flow-active-timeout", o.flow_active_s, "seconds after which a long flow is exported and restarted (0: never)")
       ->check(CLI::Range(0.0, 864000.0));
+  app.add_option("--flow-closed-timeout", o.flow_closed_s,
+                 "seconds a TCP flow stays open after its FIN exchange or RST, for stragglers (0: end at once)")
+      ->check(CLI::Range(0.0, 86400.0));
+  app.add_flag("--no-flows", o.no_flows, "do not run the flow meter");
+  app.add_option("--analyzer", o.analyzers, "also run a built-in analyzer: reporter, heavy-hitters (repeatable, or comma list)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"reporter", "heavy-hitters"}));
+  app.add_option("--report-period", o.report_period_s, "reporter: seconds between summary frames sent on the transmit path")
+      ->check(CLI::Range(0.001, 86400.0));
+  app.add_option("--report-top", o.report_top, "reporter: top talkers per summary frame")->check(CLI::Range(0u, 16u));
+  app.add_option("--report-transport", o.report_transport, "reporter: ethertype (raw Ethernet, default) or udp (IPv4/UDP broadcast)")
+      ->check(CLI::IsMember({"ethertype", "udp"}));
+  app.add_option("--hh-window", o.hh_window_s, "heavy-hitters: seconds of packet time per top-K window")
+      ->check(CLI::Range(0.001, 86400.0));
+  app.add_option("--hh-k", o.hh_k, "heavy-hitters: entries per top-K list")->check(CLI::Range(1u, 1000u));
+  app.add_option("--hh-out", o.hh_out, "heavy-hitters: JSON lines to FILE ('-': stdout, '': counters only)");
+  app.add_option("--seq-check", o.seq_check_json, "")->group("");  // hidden: riptide bench's receiver figures
   app.add_option("--topology", o.topology, "workers (analyze on the capture threads) or dispatch (hand packets to --workers threads)")
       ->check(CLI::IsMember({"workers", "dispatch"}));
   app.add_option("--workers", e.dispatch.workers, "dispatch topology: analysis threads")->check(CLI::Range(1, 64));
   app.add_option("--worker-ring", e.dispatch.ring_slots, "dispatch topology: packets each worker queue holds")
       ->check(CLI::Range(16, 1 << 22));
+  app.add_option("--plugin", o.plugins, "load an analyzer from a shared object: PATH.so or PATH.so:ARGS (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--offload-threads", e.offload.threads, "threads running analyzers' offloaded calculations (0: refuse them)")
+      ->check(CLI::Range(0u, 256u));
+  app.add_option("--offload-queue", e.offload.queue_capacity, "offloaded calculations waiting for a thread; more are refused")
+      ->check(CLI::Range(1u, 1u << 20));
+  app.add_option("--tx-iface", e.tx.iface, "interface analyzers transmit on (default: the capture interface; files: none)");
+  app.add_option("--tx-queue", e.tx.queue, "frames waiting for the transmit thread; more are refused")
+      ->check(CLI::Range(1u, 1u << 20));
+  app.add_flag("--no-tx", e.tx.disabled, "no transmit path: analyzers' frames are refused (counted)");
   app.add_option("expression", o.filter_words, "filter expression (tcpdump/pcap-filter syntax)");
 }
 
@@ -73,19 +150,12 @@ int parse_or_exit(CLI::App& app, const char* cmd, int argc, char** argv) {
 }
 
 int run_engine(const char* cmd, RunOptions& o) {
-  FlowMeterConfig fc;
-  fc.max_flows = o.max_flows;
-  fc.idle_timeout_ns = static_cast<TimestampNs>(o.flow_idle_s * 1e9);
-  fc.active_timeout_ns = static_cast<TimestampNs>(o.flow_active_s * 1e9);
-  auto flows = FlowMeterFactory::create(fc, o.flows_json);
-  if (!flows) {
-    std::fprintf(stderr, "riptide %s: %s\n", cmd, flows.error().message.c_str());
+  auto analyzers = build_analyzers(o);
+  if (!analyzers) {
+    std::fprintf(stderr, "riptide %s: %s\n", cmd, analyzers.error().message.c_str());
     return 2;
   }
-  std::vector<std::unique_ptr<AnalyzerFactory>> analyzers;
-  analyzers.push_back(std::move(*flows));
-
-  auto engine = Engine::create(o.engine, std::move(analyzers));
+  auto engine = Engine::create(o.engine, std::move(*analyzers));
   if (!engine) {
     std::fprintf(stderr, "riptide %s: %s\n", cmd, engine.error().message.c_str());
     return 2;

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdio>
+#include <span>
 
 namespace riptide {
 namespace {
@@ -34,6 +35,9 @@ class FlowMeterAnalyzer final : public Analyzer {
   std::string_view name() const noexcept override { return "flow"; }
   void on_start(AnalyzerContext& ctx) override { live_ = ctx.live(); }
   void on_packet(const PacketMeta& meta, const PacketView& pkt) override { meter_.on_packet(meta, pkt); }
+  void on_packets(std::span<const PacketMeta> metas, std::span<const PacketView> pkts) override {
+    meter_.on_packets(metas.data(), pkts.data(), metas.size() < pkts.size() ? metas.size() : pkts.size());
+  }
   void on_batch_end(TimestampNs now) override {
     meter_.on_batch_end(now);
     sink_.flush();

@@ -1,14 +1,54 @@
 #include "engine/analyzer_set.hpp"
 
+#include <time.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 
 namespace riptide::engine {
+namespace {
 
-bool ThreadContext::send(std::span<const std::uint8_t>) {
-  // No transmit path is attached to this engine run: the frame is refused and counted.
+TimestampNs wall_now() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<TimestampNs>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+bool ThreadContext::send(std::span<const std::uint8_t> frame) {
+  // No transmit path, a full queue or an oversized frame: refused and counted here.
+  if (svc_.tx && svc_.tx->enqueue(frame)) return true;
   tx_refused_.fetch_add(1, std::memory_order_relaxed);
   return false;
+}
+
+bool ThreadContext::offload(std::unique_ptr<OffloadTask> task) {
+  if (!svc_.pool) {
+    if (task) offload_refused_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  return set_.offload(std::move(task));
+}
+
+bool ThreadContext::add_timer(std::chrono::nanoseconds period, TimeBase base, std::function<void(TimestampNs)> fn) {
+  if (period.count() <= 0 || !fn) return false;
+  return set_.add_timer(period.count(), base, std::move(fn));
+}
+
+bool AnalyzerSet::offload(std::unique_ptr<OffloadTask> task) {
+  return svc_.pool->submit(ctx_.thread_index(), current_, std::move(task));
+}
+
+bool AnalyzerSet::add_timer(TimestampNs period, TimeBase base, std::function<void(TimestampNs)> fn) {
+  if (stopped_) return false;
+  // Wall timers start one period after registration; packet timers are armed by the first
+  // batch, on a grid of whole periods of packet time so that files give the same firings.
+  const TimestampNs next = base == TimeBase::wall ? wall_now() + period : 0;
+  timers_.push_back(std::make_unique<Timer>(Timer{current_, period, base, next, std::move(fn)}));
+  if (base == TimeBase::packet) packet_deadline_ = std::numeric_limits<TimestampNs>::min();
+  return true;
 }
 
 void AnalyzerSet::add(std::unique_ptr<Analyzer> a, std::string name) {
@@ -31,52 +71,139 @@ void AnalyzerSet::fault(Slot& s, const char* where) noexcept {
     std::fprintf(stderr, "riptide: analyzer '%s' (thread %zu) threw in %s: %s\n", s.name.c_str(),
                  ctx_.thread_index(), where, what.c_str());
   }
-  if (n >= limits_.max_errors && !s.disabled) {
-    s.disabled = true;
+  if (n >= limits_.max_errors && !s.disabled.load(std::memory_order_relaxed)) {
+    s.disabled.store(true, std::memory_order_relaxed);
     std::fprintf(stderr, "riptide: analyzer '%s' (thread %zu) disabled after %llu errors; capture goes on\n",
                  s.name.c_str(), ctx_.thread_index(), static_cast<unsigned long long>(n));
   }
 }
 
 void AnalyzerSet::start() noexcept {
-  for (auto& sp : slots_) {
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    current_ = i;
     try {
-      sp->a->on_start(ctx_);
+      slots_[i]->a->on_start(ctx_);
     } catch (...) {
-      fault(*sp, "on_start");
+      fault(*slots_[i], "on_start");
     }
   }
+}
+
+namespace {
+// The first multiple of period after now. Saturates: a capture whose clock sits near the
+// end of the representable range (a corrupt or synthetic timestamp) parks the timer
+// instead of overflowing into the past and firing forever.
+TimestampNs next_on_grid(TimestampNs now, TimestampNs period) noexcept {
+  constexpr TimestampNs kNever = std::numeric_limits<TimestampNs>::max();
+  if (period <= 0) return kNever;
+  const TimestampNs base = now < 0 ? 0 : now - now % period;
+  if (base > kNever - period) return kNever;
+  return base + period;
+}
+}  // namespace
+
+void AnalyzerSet::fire_timers(TimeBase base, TimestampNs now) noexcept {
+  // By index: a callback may register another timer (push_back), never remove one.
+  const std::size_t n = timers_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    Timer& t = *timers_[i];
+    if (t.base != base) continue;
+    if (t.next == 0) {
+      t.next = next_on_grid(now, t.period);
+      continue;
+    }
+    if (now < t.next || t.next == std::numeric_limits<TimestampNs>::max()) continue;
+    // Once per crossing, however many periods were skipped (a gap in a file, a stalled
+    // thread), then back on the grid: no burst of catch-up calls.
+    t.next = next_on_grid(now, t.period);
+    Slot& s = *slots_[t.slot];
+    if (s.disabled.load(std::memory_order_relaxed)) continue;
+    current_ = t.slot;
+    s.timer_fires.fetch_add(1, std::memory_order_relaxed);
+    try {
+      t.fn(now);
+    } catch (...) {
+      fault(s, "a timer");
+    }
+  }
+  if (base != TimeBase::packet) return;
+  packet_deadline_ = std::numeric_limits<TimestampNs>::max();
+  for (const auto& t : timers_)
+    if (t->base == TimeBase::packet) packet_deadline_ = std::min(packet_deadline_, t->next == 0 ? now : t->next);
+}
+
+void AnalyzerSet::run_completions() noexcept {
+  if (!svc_.pool) return;
+  // A complete() may offload again; those come back at a later call.
+  if (svc_.pool->collect(ctx_.thread_index(), done_) == 0) return;
+  for (auto& d : done_) {
+    Slot& s = *slots_[d.tag];
+    if (s.disabled.load(std::memory_order_relaxed)) continue;
+    current_ = d.tag;
+    if (d.run_error) {
+      try {
+        std::rethrow_exception(d.run_error);
+      } catch (...) {
+        fault(s, "an offloaded task");
+      }
+      continue;
+    }
+    try {
+      d.task->complete();
+    } catch (...) {
+      fault(s, "an offloaded task's complete()");
+    }
+  }
+  done_.clear();  // destroys the tasks here, on the owning thread
 }
 
 void AnalyzerSet::batch_end(TimestampNs now) noexcept {
-  for (auto& sp : slots_) {
-    if (sp->disabled) continue;
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = *slots_[i];
+    if (s.disabled.load(std::memory_order_relaxed)) continue;
+    current_ = i;
     try {
-      sp->a->on_batch_end(now);
+      s.a->on_batch_end(now);
     } catch (...) {
-      fault(*sp, "on_batch_end");
+      fault(s, "on_batch_end");
     }
   }
+  run_completions();
 }
 
 void AnalyzerSet::tick(TimestampNs now) noexcept {
-  for (auto& sp : slots_) {
-    if (sp->disabled) continue;
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = *slots_[i];
+    if (s.disabled.load(std::memory_order_relaxed)) continue;
+    current_ = i;
     try {
-      sp->a->on_tick(now);
+      s.a->on_tick(now);
     } catch (...) {
-      fault(*sp, "on_tick");
+      fault(s, "on_tick");
     }
   }
+  if (!timers_.empty()) fire_timers(TimeBase::wall, now);
+  run_completions();
 }
 
 void AnalyzerSet::stop() noexcept {
+  // Every offloaded result reaches its analyzer before on_stop; a complete() that offloads
+  // again is waited for too.
+  if (svc_.pool) {
+    const std::size_t me = ctx_.thread_index();
+    do {
+      svc_.pool->wait_idle(me);
+      run_completions();
+    } while (svc_.pool->busy(me));
+  }
+  stopped_ = true;
   // Even a disabled analyzer is stopped: it may hold output that must be flushed.
-  for (auto& sp : slots_) {
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+    current_ = i;
     try {
-      sp->a->on_stop();
+      slots_[i]->a->on_stop();
     } catch (...) {
-      fault(*sp, "on_stop");
+      fault(*slots_[i], "on_stop");
     }
   }
 }

@@ -24,6 +24,7 @@
 #include "riptide/file/capture_file.hpp"
 #include "riptide/file/pcap_writer.hpp"
 #include "riptide/filter/bpf_filter.hpp"
+#include "riptide/transmit/tx_thread.hpp"
 
 namespace riptide {
 
@@ -88,6 +89,13 @@ struct Engine::Impl {
   std::string writer_error;
   LinkType link = LinkType::ethernet;
 
+  // Services offered to analyzers through their context.
+  std::unique_ptr<OffloadPool> pool;
+  std::unique_ptr<TxQueue> txq;
+  std::unique_ptr<TxThread> tx;
+  std::string tx_iface;
+  TxStats tx_final{};  // socket counters, read once the transmit thread stopped
+
   std::unique_ptr<Dispatcher> dispatcher;
   struct Handler;
   std::unique_ptr<Handler> handler;
@@ -117,6 +125,7 @@ struct Engine::Impl {
   }
   Result<void> open_sources();
   Result<void> open_outputs();
+  Result<void> open_tx();
   void capture_loop(std::size_t idx);
   void process_batch(std::size_t idx, PacketBatch& batch, std::array<PacketMeta, PacketBatch::kCapacity>& metas);
   bool handle_source_error(std::size_t idx, const Error& e);
@@ -127,9 +136,19 @@ struct Engine::Impl {
 // Runs the analyzers of each dispatch worker.
 struct Engine::Impl::Handler final : WorkerHandler {
   Impl& e;
-  explicit Handler(Impl& impl) : e(impl) {}
+  // The dispatcher has no start hook: each worker starts its analyzers on its own thread at
+  // its first call, so on_start, timers and complete() all run on the thread of on_packet.
+  std::vector<char> started;  // per worker, touched only by that worker's thread
+  explicit Handler(Impl& impl) : e(impl), started(impl.sets.size(), 0) {}
+  engine::AnalyzerSet& set_of(std::size_t w) {
+    if (!started[w]) {
+      started[w] = 1;
+      e.sets[w]->start();
+    }
+    return *e.sets[w];
+  }
   void on_items(std::size_t w, std::span<const WorkItem> items) override {
-    auto& set = *e.sets[w];
+    auto& set = set_of(w);
     TimestampNs newest = 0;
     for (const auto& it : items) {
       set.packet(it.meta, it.pkt);
@@ -139,8 +158,8 @@ struct Engine::Impl::Handler final : WorkerHandler {
     auto& p = e.worker_processed[w];
     p.store(p.load(std::memory_order_relaxed) + items.size(), std::memory_order_relaxed);
   }
-  void on_tick(std::size_t w, TimestampNs now) override { e.sets[w]->tick(now); }
-  void on_stop(std::size_t w) override { e.sets[w]->stop(); }
+  void on_tick(std::size_t w, TimestampNs now) override { set_of(w).tick(now); }
+  void on_stop(std::size_t w) override { set_of(w).stop(); }
 };
 
 Result<void> Engine::Impl::open_sources() {
@@ -202,6 +221,29 @@ Result<void> Engine::Impl::open_outputs() {
   auto w = PcapWriter::open(cfg.write_path, link, snap, true);
   if (!w) return w.error();
   writer = std::move(*w);
+  return {};
+}
+
+Result<void> Engine::Impl::open_tx() {
+  if (cfg.tx.disabled) return {};
+  const bool explicit_iface = !cfg.tx.iface.empty();
+  const std::string iface = explicit_iface ? cfg.tx.iface : live() ? cfg.capture.iface : std::string();
+  if (iface.empty()) return {};
+  if (cfg.tx.queue == 0 || cfg.tx.queue > (1u << 20))
+    return make_error(Errc::invalid_argument, "transmit queue must hold between 1 and 1048576 frames");
+  auto sock = TxSocket::open(iface, cfg.tx.socket);
+  if (!sock) {
+    if (explicit_iface) return make_error(sock.error().code, "transmit interface: " + sock.error().message);
+    // Defaulted from the capture interface: capture matters more than sending.
+    std::fprintf(stderr, "riptide: no transmit path (%s); analyzers' frames will be refused\n",
+                 sock.error().message.c_str());
+    return {};
+  }
+  txq = std::make_unique<TxQueue>(cfg.tx.queue);
+  TxThreadConfig tc;
+  tc.idle_poll_ns = 1'000'000;  // bounds a queued frame's delay; fewer idle wakeups than the default
+  tx = std::make_unique<TxThread>(std::move(*sock), *txq, tc);
+  tx_iface = iface;
   return {};
 }
 
@@ -290,10 +332,8 @@ void Engine::Impl::process_batch(std::size_t idx, PacketBatch& batch,
   }
   auto& set = *sets[idx];
   TimestampNs newest = 0;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    set.packet(metas[i], batch[i]);
-    newest = std::max(newest, batch[i].ts_ns);
-  }
+  for (const auto& p : batch) newest = std::max(newest, p.ts_ns);
+  set.packets(std::span<const PacketMeta>(metas.data(), batch.size()), std::span<const PacketView>(batch.begin(), batch.size()));
   set.batch_end(newest);
   c.add(c.processed, batch.size());
 }
@@ -315,7 +355,8 @@ void Engine::Impl::capture_loop(std::size_t idx) {
       draining = true;
       freeze(idx);
     }
-    auto r = src.next(batch, draining ? std::chrono::milliseconds(0) : kPollTimeout);
+    // Draining waits past the block timeout: the kernel hands over its part-filled block only then.
+    auto r = src.next(batch, draining ? std::chrono::milliseconds(2 * cfg.capture.block_timeout_ms + 10) : kPollTimeout);
     if (!r) {
       if (handle_source_error(idx, r.error())) continue;
       break;
@@ -324,7 +365,8 @@ void Engine::Impl::capture_loop(std::size_t idx) {
     if (*r == PollStatus::packets) process_batch(idx, batch, metas);
     else if (draining) break;  // timeout while draining: the ring is empty
 
-    if (runs_analyzers && live()) {
+    // Files tick too: wall timers and offloaded results must not wait for the end of input.
+    if (runs_analyzers) {
       const TimestampNs now = wall_ns();
       if (now - last_tick >= kTickNs) {
         sets[idx]->tick(now);
@@ -366,6 +408,15 @@ RunReport Engine::Impl::collect(bool final) const {
     r.worker_queue_drops = ws.queue_full_drops;
     r.copy_truncated = ws.copy_truncated;
   }
+  if (pool) {
+    const auto os = pool->stats();
+    r.offload_submitted = os.submitted;
+    r.offload_refused = os.refused;
+    r.offload_completed = os.completed;
+    r.offload_failed = os.failed;
+    r.offload_max_latency_ns = os.max_latency_ns;
+  }
+  for (const auto& set : sets) r.offload_refused += set->context().offload_refused();
   if (live() && !cfg.capture.iface.empty()) {
     const auto now = read_iface_counters(cfg.capture.iface);
     r.if_rx_dropped = delta(if_start.rx_dropped, now.rx_dropped);
@@ -382,7 +433,8 @@ RunReport Engine::Impl::collect(bool final) const {
         for (const auto& slot : set->slots()) {
           if (slot->name != ar.name) continue;
           ar.errors += slot->errors.load(std::memory_order_relaxed);
-          ar.disabled += slot->disabled ? 1 : 0;
+          ar.disabled += slot->disabled.load(std::memory_order_relaxed) ? 1 : 0;
+          ar.timer_fires += slot->timer_fires.load(std::memory_order_relaxed);
           std::vector<AnalyzerCounter> cs;
           slot->a->counters(cs);
           for (auto& c : cs) {
@@ -396,6 +448,10 @@ RunReport Engine::Impl::collect(bool final) const {
       r.analyzers.push_back(std::move(ar));
     }
     for (const auto& set : sets) r.tx_refused += set->context().tx_refused();
+    r.tx_iface = tx_iface;
+    r.tx_sent = tx_final.sent;
+    r.tx_failed = tx_final.failed;
+    r.tx_retried = tx_final.retried;
     if (writer) {
       const auto ws = writer->stats();
       r.pcap_written = ws.packets;
@@ -424,14 +480,21 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
   impl->remaining.store(cfg.max_packets);
   if (auto r = impl->open_sources(); !r) return r.error();
   if (auto r = impl->open_outputs(); !r) return r.error();
+  if (auto r = impl->open_tx(); !r) return r.error();
 
   const std::size_t ncap = impl->sources.size();
   for (std::size_t i = 0; i < ncap; ++i) impl->counters.push_back(std::make_unique<CaptureCounters>());
   impl->decode_stats.resize(ncap);
 
   const std::size_t nsets = cfg.topology == Topology::dispatch ? nworkers : ncap;
+  if (cfg.offload.threads > 0) {
+    auto p = OffloadPool::create(cfg.offload, nsets);
+    if (!p) return p.error();
+    impl->pool = std::move(*p);
+  }
+  const engine::ThreadServices svc{impl->pool.get(), impl->txq.get()};
   for (std::size_t i = 0; i < nsets; ++i) {
-    auto set = std::make_unique<engine::AnalyzerSet>(i, nsets, impl->live(), AnalyzerLimits{});
+    auto set = std::make_unique<engine::AnalyzerSet>(i, nsets, impl->live(), cfg.analyzer_limits, svc);
     for (auto& f : impl->factories) set->add(f->create(i), std::string(f->name()));
     impl->sets.push_back(std::move(set));
   }
@@ -459,6 +522,7 @@ std::string Engine::banner() const {
          std::to_string(c.dispatch.ring_slots) + " slots each)";
   s += "\n";
   if (!impl_->afpacket.empty()) s += "riptide: " + impl_->afpacket.front()->plan().explanation + "\n";
+  if (impl_->tx) s += "riptide: analyzers transmit on " + impl_->tx_iface + " (queue " + std::to_string(c.tx.queue) + " frames)\n";
   if (!c.filter.empty())
     s += std::string("riptide: filter '") + c.filter + (impl_->user_filter ? "' (user space)\n" : "' (in the kernel)\n");
   return s;
@@ -469,6 +533,9 @@ RunReport Engine::snapshot() const { return impl_->collect(false); }
 Result<RunReport> Engine::run() {
   auto& e = *impl_;
   e.started = Clock::now();
+  if (e.tx) {
+    if (auto r = e.tx->start(); !r) return r.error();
+  }
   if (e.dispatcher) {
     if (auto r = e.dispatcher->start(*e.handler); !r) return r.error();
   }
@@ -502,6 +569,12 @@ Result<RunReport> Engine::run() {
   for (auto& t : threads) t.join();
   if (e.dispatcher) e.dispatcher->stop();
   for (auto& f : e.factories) f->finish();
+  // Every analyzer stopped: what they queued is sent now, then the counters are final.
+  if (e.tx) {
+    e.tx->stop();
+    e.tx_final = e.tx->socket().stats();
+  }
+  if (e.pool) e.pool->stop();
   if (e.writer) {
     if (auto r = e.writer->close(); !r && e.writer_error.empty()) e.writer_error = r.error().message;
     if (!e.writer_error.empty()) e.add_error(e.writer_error);

@@ -77,7 +77,17 @@ std::string format_report(const RunReport& r) {
   }
   if (r.pcap_written || r.pcap_not_written)
     line(o, "  pcap output  %s written, %s not written", grouped(r.pcap_written).c_str(), grouped(r.pcap_not_written).c_str());
-  if (r.tx_refused) line(o, "  transmit     %s frames refused (no transmit path configured)", grouped(r.tx_refused).c_str());
+  if (!r.tx_iface.empty())
+    line(o, "  transmit     on %s: sent %s  failed %s  retried %s  refused %s", r.tx_iface.c_str(),
+         grouped(r.tx_sent).c_str(), grouped(r.tx_failed).c_str(), grouped(r.tx_retried).c_str(),
+         grouped(r.tx_refused).c_str());
+  else if (r.tx_refused)
+    line(o, "  transmit     %s frames refused (no transmit path configured)", grouped(r.tx_refused).c_str());
+  if (r.offload_submitted || r.offload_refused)
+    line(o, "  offload      submitted %s  completed %s  refused %s  failed %s  max latency %.3f ms",
+         grouped(r.offload_submitted).c_str(), grouped(r.offload_completed).c_str(),
+         grouped(r.offload_refused).c_str(), grouped(r.offload_failed).c_str(),
+         static_cast<double>(r.offload_max_latency_ns) / 1e6);
 
   // The ledger: every packet handed to riptide is processed or counted somewhere.
   const std::uint64_t accounted = r.processed + r.filtered_out + r.beyond_count + r.worker_queue_drops;
@@ -104,6 +114,9 @@ std::string format_report(const RunReport& r) {
       {"pcap_not_written", r.pcap_not_written,
        "the -w output failed (disk full?) or a packet's link type differed from the file's; analysis went on"},
       {"tx_refused", r.tx_refused, "an analyzer's frame was refused: no transmit path, or its queue was full"},
+      {"tx_failed", r.tx_failed, "the kernel did not take a frame an analyzer sent (link down, device queue full)"},
+      {"offload_refused", r.offload_refused,
+       "an analyzer's offloaded calculation was refused: the compute pool's queue was full; raise --offload-threads or --offload-queue"},
   };
   bool any = false;
   for (const auto& d : drops) {
@@ -173,13 +186,23 @@ std::string report_json(const RunReport& r) {
     nlohmann::ordered_json x;
     x["errors"] = a.errors;
     x["disabled"] = a.disabled;
+    x["timer_fires"] = a.timer_fires;
     for (const auto& c : a.counters) x[c.name] = c.value;
     an[a.name] = x;
   }
   j["analyzers"] = an;
   j["pcap_written"] = r.pcap_written;
   j["pcap_not_written"] = r.pcap_not_written;
+  j["tx_iface"] = r.tx_iface;
+  j["tx_sent"] = r.tx_sent;
+  j["tx_failed"] = r.tx_failed;
+  j["tx_retried"] = r.tx_retried;
   j["tx_refused"] = r.tx_refused;
+  j["offload_submitted"] = r.offload_submitted;
+  j["offload_completed"] = r.offload_completed;
+  j["offload_refused"] = r.offload_refused;
+  j["offload_failed"] = r.offload_failed;
+  j["offload_max_latency_ns"] = r.offload_max_latency_ns;
   j["errors"] = r.errors;
   return j.dump();
 }

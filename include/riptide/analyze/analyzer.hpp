@@ -6,7 +6,8 @@
 // owns, both directions. It is never called from two threads at once, so it needs no locks.
 // A factory creates one instance per packet thread.
 //
-// Lifetime: on_start once, then on_packet for each packet and on_batch_end after each batch
+// Lifetime: on_start once, then on_packet for each packet (or on_packets for a whole batch,
+// where the engine batches) and on_batch_end after each batch
 // (the view's bytes are only valid during on_packet: copy what you keep), on_tick about every
 // 100 ms of wall time even without traffic, and on_stop once after the last packet.
 //
@@ -76,6 +77,13 @@ class Analyzer {
   virtual std::string_view name() const noexcept = 0;
   virtual void on_start(AnalyzerContext& ctx) { (void)ctx; }
   virtual void on_packet(const PacketMeta& meta, const PacketView& pkt) = 0;
+  // A whole batch at once: metas[i] was decoded from pkts[i]; same contract as calling
+  // on_packet for each in order (which is what the default does). Override it when seeing the
+  // batch pays, e.g. to overlap the memory loads of several packets (the flow meter does).
+  virtual void on_packets(std::span<const PacketMeta> metas, std::span<const PacketView> pkts) {
+    const std::size_t n = metas.size() < pkts.size() ? metas.size() : pkts.size();
+    for (std::size_t i = 0; i < n; ++i) on_packet(metas[i], pkts[i]);
+  }
   // now = the newest packet timestamp of the batch (packet time).
   virtual void on_batch_end(TimestampNs now) { (void)now; }
   // now = wall clock (CLOCK_REALTIME ns).

@@ -4,12 +4,26 @@
 #include <string>
 #include <vector>
 
+#include "riptide/analyze/analyzer.hpp"
+#include "riptide/analyze/offload_pool.hpp"
 #include "riptide/capture/afpacket_config.hpp"
 #include "riptide/dispatch/dispatcher.hpp"
+#include "riptide/transmit/tx_socket.hpp"
 
 namespace riptide {
 
 enum class Backend : std::uint8_t { afpacket, pcap, file };
+
+// The transmit path analyzers use through AnalyzerContext::send(): one TxQueue drained by one
+// TxThread on its own send-only socket (never the capture socket, so our frames are not
+// captured back: see AfPacketConfig::ignore_outgoing).
+struct TxOptions {
+  // "" on a live run: the capture interface. On a file: no transmit path unless set.
+  std::string iface;
+  bool disabled = false;       // no transmit path even live (send() refuses, counted)
+  std::size_t queue = 1024;    // frames waiting for the transmit thread
+  TxConfig socket;
+};
 
 // Which threads run the analyzers.
 enum class Topology : std::uint8_t {
@@ -35,6 +49,10 @@ struct EngineConfig {
 
   bool quiet = false;                   // -q: no live status line
   std::uint32_t status_interval_ms = 1000;
+  OffloadConfig offload;          // the compute pool behind AnalyzerContext::offload()
+  TxOptions tx;
+  AnalyzerLimits analyzer_limits;
+
   std::string stats_json_path;          // --stats-json: figures every interval and at exit
   std::uint32_t stats_json_interval_s = 0;  // 0: only at exit
 };

@@ -15,6 +15,7 @@ struct AnalyzerReport {
   std::string name;
   std::uint64_t errors = 0;     // exceptions caught
   std::uint64_t disabled = 0;   // instances switched off after too many errors
+  std::uint64_t timer_fires = 0;  // calls of its AnalyzerContext::add_timer callbacks
   std::vector<AnalyzerCounter> counters;  // summed over instances
 };
 
@@ -45,7 +46,11 @@ struct RunReport {
 
   std::uint64_t pcap_written = 0, pcap_not_written = 0;  // -w
   std::uint64_t flow_records = 0, flow_records_dropped = 0;
-  std::uint64_t tx_sent = 0, tx_failed = 0, tx_refused = 0;
+  std::string tx_iface;  // "" : no transmit path
+  std::uint64_t tx_sent = 0, tx_failed = 0, tx_retried = 0, tx_refused = 0;
+  // The compute pool (AnalyzerContext::offload): refused = queue full, the task was dropped.
+  std::uint64_t offload_submitted = 0, offload_refused = 0, offload_completed = 0, offload_failed = 0;
+  std::int64_t offload_max_latency_ns = 0;  // submit -> back on the analyzer's thread
 
   std::vector<std::string> errors;  // file faults, output failures: one line each
 

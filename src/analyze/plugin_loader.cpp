@@ -1,0 +1,43 @@
+#include <dlfcn.h>
+
+#include <exception>
+
+#include "riptide/analyze/plugin.hpp"
+
+namespace riptide {
+
+Result<std::unique_ptr<AnalyzerFactory>> load_plugin(const std::string& spec) {
+  const auto colon = spec.find(':');
+  const std::string path = spec.substr(0, colon);
+  const std::string args = colon == std::string::npos ? std::string() : spec.substr(colon + 1);
+  if (path.empty()) return make_error(Errc::invalid_argument, "--plugin: no shared object path in '" + spec + "'");
+
+  // dlopen searches the library path for a bare name; a user naming a file in the current
+  // directory means that file.
+  const std::string open_path = path.find('/') == std::string::npos ? "./" + path : path;
+  // RTLD_NOW: an undefined symbol is reported here, not as a crash in the middle of a run.
+  // RTLD_NODELETE: the code stays mapped for as long as any analyzer may run it.
+  void* h = dlopen(open_path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  if (!h) {
+    const char* why = dlerror();
+    return make_error(Errc::not_found, "plugin '" + path + "': cannot load: " + (why ? why : "unknown error"));
+  }
+  dlerror();
+  auto create = reinterpret_cast<PluginCreateFn>(dlsym(h, kPluginEntrySymbol));
+  if (!create) {
+    return make_error(Errc::not_found, "plugin '" + path + "': no symbol '" + kPluginEntrySymbol +
+                                           "' (declare it with RIPTIDE_PLUGIN_ENTRY, see riptide/analyze/plugin.hpp)");
+  }
+  AnalyzerFactory* f = nullptr;
+  try {
+    f = create(args.c_str());
+  } catch (const std::exception& e) {
+    return make_error(Errc::invalid_argument, "plugin '" + path + "': " + e.what());
+  } catch (...) {
+    return make_error(Errc::invalid_argument, "plugin '" + path + "': its entry point threw");
+  }
+  if (!f) return make_error(Errc::invalid_argument, "plugin '" + path + "': refused the arguments '" + args + "'");
+  return std::unique_ptr<AnalyzerFactory>(f);
+}
+
+}  // namespace riptide

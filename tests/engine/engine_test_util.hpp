@@ -1,0 +1,124 @@
+#pragma once
+// Helpers for engine tests: synthetic capture files, a run over a file, an analyzer factory
+// built from a lambda, and a child process runner for CLI tests.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "riptide/engine/engine.hpp"
+#include "riptide/file/pcap_writer.hpp"
+#include "support/pktbuild.hpp"
+
+namespace riptide::test {
+
+// A unique temporary directory, removed with its contents at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "riptide-engine-XXXXXX").string();
+    if (mkdtemp(t.data())) path_ = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Writes `n` UDP packets, one every `gap_ns` from `t0`, cycling over `flows` source ports.
+inline void write_udp_pcap(const std::string& path, std::size_t n, TimestampNs t0, TimestampNs gap_ns,
+                           std::size_t flows = 4) {
+  auto w = PcapWriter::open(path, LinkType::ethernet, 65535, true);
+  ASSERT_TRUE(w) << w.error().message;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto f = PacketBuilder()
+                       .eth()
+                       .ipv4("10.0.0." + std::to_string(1 + i % flows), "10.0.1.1")
+                       .udp(static_cast<std::uint16_t>(1000 + i % flows), 53)
+                       .payload(20)
+                       .build();
+    PacketView v = view_of(f);
+    v.ts_ns = t0 + static_cast<TimestampNs>(i) * gap_ns;
+    ASSERT_TRUE((*w)->write(v));
+  }
+  ASSERT_TRUE((*w)->close());
+}
+
+// An AnalyzerFactory from a function creating the per-thread instance.
+class LambdaFactory final : public AnalyzerFactory {
+ public:
+  using Make = std::function<std::unique_ptr<Analyzer>(std::size_t)>;
+  LambdaFactory(std::string name, Make make) : name_(std::move(name)), make_(std::move(make)) {}
+  std::string_view name() const noexcept override { return name_; }
+  std::unique_ptr<Analyzer> create(std::size_t i) override { return make_(i); }
+
+ private:
+  std::string name_;
+  Make make_;
+};
+
+inline EngineConfig file_config(const std::string& path, Topology topo = Topology::workers, std::size_t workers = 1) {
+  EngineConfig c;
+  c.backend = Backend::file;
+  c.read_file = path;
+  c.topology = topo;
+  c.dispatch.workers = workers;
+  c.quiet = true;
+  return c;
+}
+
+inline RunReport run_engine(const EngineConfig& c, std::vector<std::unique_ptr<AnalyzerFactory>> fs) {
+  auto e = Engine::create(c, std::move(fs));
+  EXPECT_TRUE(e) << (e ? "" : e.error().message);
+  if (!e) return {};
+  auto r = (*e)->run();
+  EXPECT_TRUE(r) << (r ? "" : r.error().message);
+  return r ? *r : RunReport{};
+}
+
+inline const AnalyzerReport* find_analyzer(const RunReport& r, const std::string& name) {
+  for (const auto& a : r.analyzers)
+    if (a.name == name) return &a;
+  return nullptr;
+}
+
+inline std::uint64_t counter(const AnalyzerReport* a, const std::string& name) {
+  if (!a) return ~0ull;
+  for (const auto& c : a->counters)
+    if (c.name == name) return c.value;
+  return ~0ull;
+}
+
+struct ProcResult {
+  int status = -1;
+  std::string out;  // stdout and stderr together
+};
+
+// Runs a shell command, capturing its combined output.
+inline ProcResult run_cmd(const std::string& cmd) {
+  ProcResult r;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+inline std::string riptide_bin() { return std::string(RIPTIDE_BINARY_DIR) + "/apps/riptide"; }
+
+}  // namespace riptide::test
