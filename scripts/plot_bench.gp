@@ -15,7 +15,7 @@ set output out
 set multiplot layout 2,1 title "riptide bench: capture without loss"
 set grid
 set key outside right top
-set format x "%.0s%c"
+set format x "%.3s%c"
 set xlabel "offered rate (packets/s)"
 
 set ylabel "loss (%)"

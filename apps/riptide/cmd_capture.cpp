@@ -3,6 +3,7 @@
 
 #include "cli_common.hpp"
 #include "riptide/commands.hpp"
+#include "riptide/engine/engine.hpp"
 
 namespace riptide::app {
 namespace {

@@ -16,6 +16,7 @@ constexpr Command kCommands[] = {
     {"read", riptide::app::cmd_read, "read a pcap/pcapng file and run analyzers (flow meter, -w)"},
     {"capture", riptide::app::cmd_capture, "capture live traffic (AF_PACKET TPACKET_V3, fanout) and run analyzers"},
     {"gen", riptide::app::cmd_gen, "send test traffic: paced UDP flows with sequence numbers and timestamps"},
+    {"bench", riptide::app::cmd_bench, "find the highest rate captured without loss (riptide vs tcpdump, ...)"},
 };
 
 void usage(std::FILE* out) {

@@ -1,0 +1,18 @@
+#pragma once
+// The `riptide bench` command line, kept in the library so tests call its parsing directly.
+// Exit status: 0 done, 1 runtime failure (a trial failed, outputs not written, leftovers),
+// 2 usage error (bad flag or value, not root, a compared tool is not installed),
+// 130 interrupted (SIGINT/SIGTERM; the namespace is still removed).
+#include <string>
+
+#include "riptide/core/result.hpp"
+#include "riptide/labbench/bench.hpp"
+
+namespace riptide::labbench {
+
+// "2%" -> 0.02, "0.02" -> 0.02. invalid_argument outside (0, 1).
+Result<double> parse_precision(const std::string& text);
+
+int run_bench_cli(int argc, char** argv);  // argv[0] is "bench"
+
+}  // namespace riptide::labbench
