@@ -27,8 +27,9 @@ measure() {  # name, command...: prints median wall/user/sys over RUNS
     /usr/bin/time -f "%e %U %S %M" -a -o "$f" taskset -c "$PIN" "$@" >/dev/null 2>>"$WORK/stderr.$name"
   done
   sort -n "$f" | awk -v n="$name" -v p="$PACKETS" '{w[NR]=$1; u[NR]=$2; s[NR]=$3; m[NR]=$4}
-    END {i=int((NR+1)/2); printf "%-24s wall %6.2f s  user %6.2f s  sys %5.2f s  %8.2f Mpps  %6.0f ns/pkt  maxrss %d MiB\n",
-         n, w[i], u[i], s[i], p/w[i]/1e6, w[i]*1e9/p, m[i]/1024}'
+    END {i=int((NR+1)/2); c=u[i]+s[i];
+         printf "%-24s wall %6.2f s  user %6.2f s  sys %5.2f s  %6.2f Mpps wall  %6.2f Mpps per CPU-second  %5.0f CPU ns/pkt  maxrss %d MiB\n",
+         n, w[i], u[i], s[i], p/w[i]/1e6, p/c/1e6, c*1e9/p, m[i]/1024}'
 }
 
 echo "== $RUNS runs each, pinned to CPU $PIN, median"

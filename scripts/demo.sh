@@ -44,13 +44,15 @@ CPUS=$(nproc)
 CAP_CPU=$(( CPUS > 1 ? 1 : 0 ))
 echo "demo: $H <-> $NS/$P; generator on CPU 0: ${RATE_ARGS[*]} pps, $SIZE B frames, $FLOWS flows, ${DURATION}s; riptide on CPU $CAP_CPU"
 "$RT" capture -i "$H" --cpus "$CAP_CPU" --avg-frame "$SIZE" \
+  --analyzer reporter,heavy-hitters --hh-out "$OUT/hh.json" --hh-window 1 --seq-check "$OUT/seq.json" \
   --flows-json "$OUT/flows.json" --stats-json "$OUT/stats.json" --duration $((DURATION + 2)) &
 CAP_PID=$!
 sleep 1
 ip netns exec "$NS" "$RT" gen -i "$P" "${RATE_ARGS[@]}" --duration "$DURATION" --size "$SIZE" \
-  --flows "$FLOWS" --cpu 0 &
+  --flows "$FLOWS" --cpu 0 >"$OUT/gen.txt" &
 GEN_PID=$!
 wait "$GEN_PID"; GEN_PID=
+cat "$OUT/gen.txt"
 wait "$CAP_PID" || true
 
 echo
@@ -68,10 +70,27 @@ for f in flows[:10]:
           f"{fl['bytes_toserver'] + fl['bytes_toclient']:>11}  {fl['reason']}")
 print(f"({len(flows)} flows in all)")
 PY
-python3 - "$OUT/stats.json" <<'PY'
+python3 - "$OUT/hh.json" <<'PY'
 import json, sys
+ws = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+if ws:
+    w = max(ws, key=lambda w: w["packets"])
+    print(f"demo: heavy-hitters, busiest 1 s window ({w['packets']} packets): top sources by bytes")
+    for e in w["top_k_src"][:5]:
+        print(f"  {e['ip']:>16} {e['bytes']:>12} B")
+PY
+python3 - "$OUT/stats.json" "$OUT/seq.json" "$OUT/gen.txt" <<'PY'
+import json, re, sys
 s = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+q = json.loads(open(sys.argv[2]).read())
+m = re.search(r"sent (\d+)", open(sys.argv[3]).read())
+sent = int(m.group(1)) if m else -1
 lost = s["kernel_drops"] + s["worker_queue_drops"]
-print(f"demo: captured {s['captured']} packets, lost {lost} in riptide's stages -> {'ZERO LOSS' if lost == 0 else 'LOSS'}")
-sys.exit(0 if lost == 0 else 1)
+print(f"demo: generator sent {sent}; riptide captured {s['captured']}, by sequence number {q['unique']} unique, "
+      f"{q['lost']} missing, {q['duplicates']} duplicates; latency p50 {q['latency_ns']['p50'] / 1e3:.0f} us, "
+      f"p99 {q['latency_ns']['p99'] / 1e3:.0f} us")
+ok = lost == 0 and q["lost"] == 0 and q["unique"] == sent
+print(f"demo: lost {lost} in riptide's stages, {sent - q['unique']} of the generator's frames not seen -> "
+      f"{'ZERO LOSS' if ok else 'LOSS'}")
+sys.exit(0 if ok else 1)
 PY

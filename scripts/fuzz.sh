@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target in BUILD_DIR for SECONDS each: first it replays the saved
-# crashers (fuzz/crashers/<target>/), then fuzzes from seeds made from ../shared/pcaps.
+# crashers (fuzz/crashers/<target>/), then fuzzes from seeds made from ../shared/pcaps
+# and those kept in fuzz/corpus/<target>/.
 # A new crash fails the run and leaves the input in build dir's crash-* files.
 set -euo pipefail
 BUILD=${1:?usage: fuzz.sh BUILD_DIR SECONDS}
@@ -18,6 +19,8 @@ for bin in "$BUILD"/fuzz/fuzz_*; do
   elif [[ -f fuzz/make_${target}_seeds.py ]]; then
     python3 "fuzz/make_${target}_seeds.py" "$corpus" "$PCAPS" >/dev/null  # (out, src)
   fi
+  # Hand-written seeds (fuzz/corpus/<target>/) for inputs no capture file provides.
+  for seed in fuzz/corpus/$target/*; do [[ -f $seed ]] && cp -f "$seed" "$corpus/"; done
   crashers=(fuzz/crashers/$target/*)
   crashers=("${crashers[@]/*\/.keep}")
   for c in "${crashers[@]}"; do

@@ -2,10 +2,12 @@
 // Options shared by the subcommands that run the engine (read, capture), and the code that
 // turns them into an engine run with its report.
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "riptide/engine/engine_config.hpp"
+#include "riptide/engine/privileges.hpp"
 #include "riptide/flow/flow_meter.hpp"
 
 namespace riptide::app {
@@ -29,7 +31,8 @@ struct RunOptions {
   double hh_window_s = 10;                // heavy-hitters
   std::uint32_t hh_k = 10;
   std::string hh_out = "-";
-  std::string seq_check_json;             // hidden: riptide bench's receiver (seq_check analyzer)
+  std::string seq_check_json;             // --seq-check: the seq_check analyzer's JSON summary
+  std::optional<RunAsUser> run_as;        // capture -Z: become this user once everything is open
 };
 
 // Adds -w -s -c -n -q --flows-json --stats-json --topology --workers --analyzer --plugin

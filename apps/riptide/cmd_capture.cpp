@@ -24,13 +24,11 @@ bool parse_cpus(const std::string& s, std::vector<int>& out) {
   return !out.empty();
 }
 
-}  // namespace
-
-int cmd_capture(int argc, char** argv) {
+// The exit status to stop with (help, bad flag or value), or -1 with `o` ready to run.
+int parse_capture(int argc, char** argv, RunOptions& o) {
   CLI::App app{"Capture live traffic without loss and report where every packet went.\n"
                "usage: riptide capture -i IFACE [options] [filter expression]",
                "riptide capture"};
-  RunOptions o;
   auto& e = o.engine;
   auto& c = e.capture;
   std::string backend = "afpacket", fanout = "hash", cpus;
@@ -51,6 +49,9 @@ int cmd_capture(int argc, char** argv) {
   app.add_option("--block-timeout", c.block_timeout_ms, "ms before a partly filled ring block is handed over")->check(CLI::Range(1u, 1000u));
   app.add_flag("-p,--no-promiscuous-mode", no_promisc, "do not put the interface in promiscuous mode");
   app.add_option("--duration", e.duration_s, "stop after this many seconds")->check(CLI::Range(0.01, 1e9));
+  std::string run_as;
+  app.add_option("-Z,--relinquish-privileges", run_as,
+                 "once the sockets and outputs are open, become USER, keeping only CAP_NET_RAW (tcpdump's -Z)");
   app.add_flag("--exit-on-iface-loss", e.exit_on_iface_loss, "exit (status 1) when the interface goes away, as tcpdump does");
   add_run_options(app, o);
   if (int rc = parse_or_exit(app, "capture", argc, argv); rc >= 0) return rc;
@@ -72,7 +73,28 @@ int cmd_capture(int argc, char** argv) {
     return 2;
   }
   if (!finish_run_options("capture", o)) return 2;
+  if (!run_as.empty()) {
+    auto u = resolve_run_as(run_as);
+    if (!u) {
+      std::fprintf(stderr, "riptide capture: %s\n", u.error().message.c_str());
+      return 2;
+    }
+    o.run_as = *u;
+  }
+  return -1;
+}
+
+}  // namespace
+
+int cmd_capture(int argc, char** argv) {
+  RunOptions o;
+  if (int rc = parse_capture(argc, argv, o); rc >= 0) return rc;
   return run_engine("capture", o);
+}
+
+int check_capture(int argc, char** argv) {
+  RunOptions o;
+  return parse_capture(argc, argv, o);
 }
 
 }  // namespace riptide::app

@@ -7,4 +7,9 @@ int cmd_read(int argc, char** argv);     // offline: read a capture file, run an
 int cmd_capture(int argc, char** argv);  // live capture
 int cmd_gen(int argc, char** argv);      // traffic generator
 int cmd_bench(int argc, char** argv);    // maximum lossless rate search
+
+// Parse and check the command line without running anything (no file, socket or engine is
+// opened): the status the command would exit with, or -1 when it would run. For the CLI fuzzer.
+int check_read(int argc, char** argv);
+int check_capture(int argc, char** argv);
 }  // namespace riptide::app

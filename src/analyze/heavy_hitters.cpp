@@ -64,6 +64,7 @@ class HeavyHittersAnalyzer final : public Analyzer {
     out.push_back({"windows_emitted", emitted_});
     out.push_back({"windows_refused", refused_});
     out.push_back({"windows_skipped_busy", skipped_busy_});
+    out.push_back({"windows_computed_inline", computed_here_});
   }
 
   // From WindowTask::complete(), on this thread.
@@ -90,7 +91,8 @@ class HeavyHittersAnalyzer final : public Analyzer {
     next_start_ = end;
     if (cur_->packets == 0) return;
     cur_->end = end;
-    if (in_flight_ >= cfg_.max_in_flight) {
+    const bool busy = in_flight_ >= cfg_.max_in_flight;
+    if (busy && ctx_->live()) {
       ++skipped_busy_;
       cur_->clear();
       return;
@@ -101,6 +103,14 @@ class HeavyHittersAnalyzer final : public Analyzer {
     auto task = std::make_unique<WindowTask>(*this, std::move(cur_), cfg_.k, thread_);
     cur_ = std::move(next);
     ++in_flight_;
+    if (busy) {
+      // A file waits for nobody: a window the pool cannot take yet is computed here, on the
+      // reading thread, rather than lost. Live, the skip above keeps capture first.
+      ++computed_here_;
+      task->run();
+      task->complete();
+      return;
+    }
     if (!ctx_->offload(std::move(task))) {
       --in_flight_;
       ++refused_;
@@ -117,7 +127,7 @@ class HeavyHittersAnalyzer final : public Analyzer {
   TimestampNs next_start_ = 0;
   TimestampNs last_ts_ = 0;
   std::uint32_t in_flight_ = 0;
-  std::uint64_t emitted_ = 0, refused_ = 0, skipped_busy_ = 0;
+  std::uint64_t emitted_ = 0, refused_ = 0, skipped_busy_ = 0, computed_here_ = 0;
 };
 
 void WindowTask::complete() { owner_.window_done(std::move(w_), line_); }

@@ -15,6 +15,7 @@ void DecodeStats::merge(const DecodeStats& o) noexcept {
   bytes += o.bytes;
   decoded_ok += o.decoded_ok;
   snaplen_truncated += o.snaplen_truncated;
+  length_beyond_wire += o.length_beyond_wire;
   ipv4 += o.ipv4;
   ipv6 += o.ipv6;
   arp += o.arp;

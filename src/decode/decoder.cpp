@@ -79,6 +79,16 @@ DecodeError decode(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats) 
     ++stats.snaplen_truncated;
   }
   const DecodeError e = decode_link(Frame{pkt.data, caplen, wirelen}, pkt, meta, stats);
+  if (meta.ip_version != 0 && meta.l3_off != 0xffff) {
+    // A header claiming more bytes than the wire carried (a runt, a forged length): the packet
+    // is still decoded as far as its bytes go and metered, but counted apart. A first
+    // fragment's UDP length covers the whole datagram, so fragments are left out of that test.
+    const std::uint64_t ip_end = std::uint64_t(meta.l3_off) + meta.ip_len;
+    bool beyond = ip_end > wirelen;
+    if (!beyond && meta.ip_proto == 17 && meta.payload_off != 0xffff && !meta.has(kMetaIsFragment))
+      beyond = std::uint64_t(meta.payload_off) + meta.l4_payload_len > std::min<std::uint64_t>(ip_end, wirelen);
+    stats.length_beyond_wire += beyond;
+  }
   meta.error = e;
   ++stats.errors[static_cast<std::size_t>(e)];
   stats.decoded_ok += (e == DecodeError::none);

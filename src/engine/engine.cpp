@@ -1,14 +1,17 @@
 #include "riptide/engine/engine.hpp"
 
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -68,6 +71,25 @@ struct CaptureCounters {
   }
 };
 
+// The watching thread sleeps on a futex word until it has something to do (a status line, a
+// stats line, the end of --duration) or is woken: a stop request or a capture thread ending.
+// Polling instead costs a wake-up every few milliseconds for the whole run, even when idle.
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
+              std::atomic<std::uint32_t>::is_always_lock_free);
+
+void futex_wait_for(std::atomic<std::uint32_t>& word, std::uint32_t seen, Clock::duration d) noexcept {
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  if (ns <= 0) return;
+  timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+  // EAGAIN (the word already moved), EINTR and ETIMEDOUT all mean "look again".
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen, &ts, nullptr, 0);
+}
+
+void futex_wake(std::atomic<std::uint32_t>& word) noexcept {
+  word.fetch_add(1, std::memory_order_release);
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+
 std::optional<std::uint64_t> delta(const std::optional<std::uint64_t>& a, const std::optional<std::uint64_t>& b) {
   if (!a || !b) return std::nullopt;
   return *b >= *a ? *b - *a : 0;
@@ -112,6 +134,7 @@ struct Engine::Impl {
   std::atomic<bool> fatal{false};
   std::atomic<std::uint64_t> remaining;  // -c budget
   std::atomic<unsigned> capture_running{0};
+  std::atomic<std::uint32_t> main_wake{0};  // futex word of the watching thread
   IfaceCounters if_start;
   Clock::time_point started;
   double elapsed_s = 0;
@@ -240,9 +263,8 @@ Result<void> Engine::Impl::open_tx() {
     return {};
   }
   txq = std::make_unique<TxQueue>(cfg.tx.queue);
-  TxThreadConfig tc;
-  tc.idle_poll_ns = 1'000'000;  // bounds a queued frame's delay; fewer idle wakeups than the default
-  tx = std::make_unique<TxThread>(std::move(*sock), *txq, tc);
+  // The queue wakes the thread when an analyzer sends: an idle transmit path costs nothing.
+  tx = std::make_unique<TxThread>(std::move(*sock), *txq, TxThreadConfig{});
   tx_iface = iface;
   return {};
 }
@@ -376,6 +398,7 @@ void Engine::Impl::capture_loop(std::size_t idx) {
   }
   if (runs_analyzers) sets[idx]->stop();
   capture_running.fetch_sub(1);
+  futex_wake(main_wake);
 }
 
 RunReport Engine::Impl::collect(bool final) const {
@@ -510,6 +533,11 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
 }
 
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+void Engine::request_stop() noexcept {
+  stop_requested_.store(true, std::memory_order_relaxed);
+  futex_wake(impl_->main_wake);
+}
 Engine::~Engine() = default;
 
 std::string Engine::banner() const {
@@ -547,24 +575,35 @@ Result<RunReport> Engine::run() {
   auto last_status = Clock::now();
   auto last_json = Clock::now();
   RunReport prev = e.collect(false);
-  while (e.capture_running.load() != 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const bool show_status = !e.cfg.quiet && e.live();
+  const auto status_every = std::chrono::milliseconds(e.cfg.status_interval_ms);
+  const bool json_lines = !e.cfg.stats_json_path.empty() && e.cfg.stats_json_interval_s > 0;
+  const auto json_every = std::chrono::seconds(json_lines ? e.cfg.stats_json_interval_s : 1);
+  const auto ends_at = e.started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(e.cfg.duration_s));
+  for (;;) {
+    // Read before looking at the state: a wake-up after this point makes the wait return at once.
+    const std::uint32_t seen = e.main_wake.load(std::memory_order_acquire);
+    if (e.capture_running.load() == 0) break;
     const auto now = Clock::now();
     if (stop_requested_.load(std::memory_order_relaxed)) e.stopping.store(true);
-    if (e.cfg.duration_s > 0 && std::chrono::duration<double>(now - e.started).count() >= e.cfg.duration_s)
-      e.stopping.store(true);
-    if (!e.cfg.quiet && e.live() && now - last_status >= std::chrono::milliseconds(e.cfg.status_interval_ms)) {
+    if (e.cfg.duration_s > 0 && now >= ends_at) e.stopping.store(true);
+    // Sleep until the next thing to do; a second at most, as a safety net for a missed flag.
+    auto next = now + std::chrono::seconds(1);
+    if (e.cfg.duration_s > 0 && !e.stopping.load(std::memory_order_relaxed)) next = std::min(next, ends_at);
+    if (show_status && now - last_status >= status_every) {
       auto cur = e.collect(false);
       const double dt = std::chrono::duration<double>(now - last_status).count();
       std::fprintf(stderr, "%s\n", format_status(cur, prev, dt).c_str());
       prev = std::move(cur);
       last_status = now;
     }
-    if (!e.cfg.stats_json_path.empty() && e.cfg.stats_json_interval_s > 0 &&
-        now - last_json >= std::chrono::seconds(e.cfg.stats_json_interval_s)) {
+    if (json_lines && now - last_json >= json_every) {
       std::ofstream(e.cfg.stats_json_path, std::ios::app) << report_json(e.collect(false)) << "\n";
       last_json = now;
     }
+    if (show_status) next = std::min(next, last_status + status_every);
+    if (json_lines) next = std::min(next, last_json + json_every);
+    futex_wait_for(e.main_wake, seen, std::max<Clock::duration>(next - now, std::chrono::milliseconds(1)));
   }
   for (auto& t : threads) t.join();
   if (e.dispatcher) e.dispatcher->stop();

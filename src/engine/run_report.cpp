@@ -25,9 +25,13 @@ std::string grouped(std::uint64_t v) {
 std::string opt(const std::optional<std::uint64_t>& v) { return v ? grouped(*v) : std::string("n/a"); }
 
 void line(std::string& out, const char* fmt, auto... args) {
-  char buf[512];
-  std::snprintf(buf, sizeof buf, fmt, args...);
-  out += buf;
+  if constexpr (sizeof...(args) == 0) {
+    out += fmt;  // a fixed line: no format to expand
+  } else {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, fmt, args...);
+    out += buf;
+  }
   out += '\n';
 }
 
@@ -68,6 +72,10 @@ std::string format_report(const RunReport& r) {
       errs += "  " + std::string(to_string(static_cast<DecodeError>(i))) + " " + grouped(r.decode.errors[i]);
     }
     line(o, "  decode errors%s (packets still analyzed as far as they decoded)", errs.c_str());
+  }
+  if (r.decode.length_beyond_wire) {
+    line(o, "  decode notes length_beyond_wire %s (an IP/UDP length claims more bytes than the frame had; analyzed as far as the bytes go)",
+         grouped(r.decode.length_beyond_wire).c_str());
   }
   for (const auto& a : r.analyzers) {
     std::string cs;
@@ -176,6 +184,7 @@ std::string report_json(const RunReport& r) {
   d["packets"] = r.decode.packets;
   d["ok"] = r.decode.decoded_ok;
   d["snaplen_truncated"] = r.decode.snaplen_truncated;
+  d["length_beyond_wire"] = r.decode.length_beyond_wire;
   nlohmann::ordered_json errs = nlohmann::ordered_json::object();
   for (std::size_t i = 1; i < r.decode.errors.size(); ++i)
     errs[std::string(to_string(static_cast<DecodeError>(i)))] = r.decode.errors[i];

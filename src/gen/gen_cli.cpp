@@ -82,9 +82,9 @@ void print_report(const Flags& f, const GenReport& r, const std::string& target)
   std::fflush(stdout);
 }
 
-}  // namespace
-
-int run_gen_cli(int argc, char** argv) {
+// parse_only stops once the command line is known good, before anything is built, pinned,
+// opened or sent: the CLI fuzzer drives it with arbitrary argv.
+int gen_main(int argc, char** argv, bool parse_only) {
   Flags f;
   CLI::App app{"riptide gen: send paced UDP test traffic (or write it to a pcap file)", "riptide gen"};
   app.add_option("-i,--interface", f.iface, "interface to send on");
@@ -167,6 +167,8 @@ int run_gen_cli(int argc, char** argv) {
     return usage_error("frame sizes must be 60..9000, got " + std::to_string(sizes.min()) + ".." +
                        std::to_string(sizes.max()));
 
+  if (parse_only) return -1;
+
   auto builder = FrameBuilder::create(spec);
   if (!builder) return usage_error(builder.error().message);
   GenOptions go;
@@ -247,5 +249,10 @@ int run_gen_cli(int argc, char** argv) {
   print_report(f, r, f.iface);
   return 0;
 }
+
+}  // namespace
+
+int run_gen_cli(int argc, char** argv) { return gen_main(argc, argv, false); }
+int check_gen_cli(int argc, char** argv) { return gen_main(argc, argv, true); }
 
 }  // namespace riptide::gen

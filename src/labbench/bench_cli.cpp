@@ -63,7 +63,11 @@ Result<double> parse_precision(const std::string& text) {
   return make_error(Errc::invalid_argument, "--precision: '" + text + "' is not a fraction in (0, 1) or a percentage like 2%");
 }
 
-int run_bench_cli(int argc, char** argv) {
+namespace {
+
+// parse_only stops once the command line is known good, before any program is looked for,
+// root is required or anything runs: the CLI fuzzer drives it with arbitrary argv.
+int bench_main(int argc, char** argv, bool parse_only) {
   BenchOptions o;
   std::string precision = "2%", compare, analyzers;
   CLI::App app{"Find the highest rate each capture tool takes without losing a packet, on a private veth pair.\n"
@@ -106,10 +110,12 @@ int run_bench_cli(int argc, char** argv) {
     if (t == "riptide") continue;
     auto tool = make_tool(t);
     if (!tool) return usage_error(tool.error().message);
+    if (parse_only) continue;
     if (!have_program(t)) return usage_error("'" + t + "' is not installed (scripts/deps.sh installs it)");
     if (t == "softflowd" && !have_program("softflowctl")) return usage_error("softflowctl (softflowd's control tool) is missing");
     o.tools.push_back(t);
   }
+  if (parse_only) return -1;
   if (::geteuid() != 0) return usage_error("needs root (it creates a network namespace and a veth pair): run with sudo");
   o.self_exe = self_exe_path();
   if (o.self_exe.empty()) return usage_error("cannot find its own executable (/proc/self/exe)");
@@ -154,5 +160,10 @@ int run_bench_cli(int argc, char** argv) {
     if (t.search.failed) return 1;
   return 0;
 }
+
+}  // namespace
+
+int run_bench_cli(int argc, char** argv) { return bench_main(argc, argv, false); }
+int check_bench_cli(int argc, char** argv) { return bench_main(argc, argv, true); }
 
 }  // namespace riptide::labbench

@@ -18,14 +18,6 @@ std::int64_t monotonic_ns() noexcept {
   return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-namespace {
-void sleep_until_mono(std::int64_t t) noexcept {
-  timespec ts{time_t(t / 1'000'000'000), long(t % 1'000'000'000)};
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
-  }
-}
-}  // namespace
-
 TxThread::TxThread(TxSocket sock, TxQueue& queue, TxThreadConfig cfg)
     : sock_(std::move(sock)), queue_(queue), cfg_(cfg) {
   batch_.resize(std::max<std::size_t>(sock_.config().batch, 1));
@@ -65,6 +57,7 @@ Result<void> TxThread::start() {
 void TxThread::stop() {
   if (!thread_.joinable()) return;
   stop_.store(true, std::memory_order_release);
+  queue_.wake();
   thread_.join();
 }
 
@@ -132,7 +125,8 @@ void TxThread::run() {
     if (busy) continue;
     std::int64_t wake = now + cfg_.idle_poll_ns;
     for (const auto& p : periodic_) wake = std::min(wake, p->next_ns);
-    if (wake > now) sleep_until_mono(wake);
+    // A queued frame or stop() ends the sleep early: no polling while there is nothing to do.
+    if (wake > now) queue_.wait_until(wake);
   }
   while (drain_once()) {
   }

@@ -207,12 +207,13 @@ TEST_F(HeavyHittersTest, RefusedOffloadSkipsTheWindowAndCountsIt) {
   EXPECT_EQ(lines()[0]["packets"], 1);  // refused windows do not leak into later ones
 }
 
-TEST_F(HeavyHittersTest, TooManyWindowsInFlightAreSkipped) {
+TEST_F(HeavyHittersTest, LiveTooManyWindowsInFlightAreSkipped) {
   HeavyHittersConfig cfg;
   cfg.max_in_flight = 1;
   auto f = factory(cfg);
   auto a = f->create(0);
   FakeContext ctx;
+  ctx.live_ = true;
   a->on_start(ctx);
   packet(*a, "10.0.0.1", "10.0.0.2", 1, 2, 10, kT0);
   ctx.fire(TimeBase::packet, kT0 + 10 * kSec);
@@ -224,6 +225,28 @@ TEST_F(HeavyHittersTest, TooManyWindowsInFlightAreSkipped) {
   ctx.fire(TimeBase::packet, kT0 + 30 * kSec);  // a spare state is reused here
   EXPECT_EQ(ctx.pump(), 1u);
   EXPECT_EQ(lines().size(), 2u);
+}
+
+TEST_F(HeavyHittersTest, FileTooManyWindowsInFlightAreComputedInline) {
+  HeavyHittersConfig cfg;
+  cfg.max_in_flight = 1;
+  auto f = factory(cfg);
+  auto a = f->create(0);
+  FakeContext ctx;
+  ctx.live_ = false;
+  a->on_start(ctx);
+  packet(*a, "10.0.0.1", "10.0.0.2", 1, 2, 10, kT0);
+  ctx.fire(TimeBase::packet, kT0 + 10 * kSec);
+  packet(*a, "10.0.0.1", "10.0.0.2", 1, 2, 10, kT0 + 11 * kSec);
+  packet(*a, "10.0.0.1", "10.0.0.2", 1, 2, 10, kT0 + 12 * kSec);
+  ctx.fire(TimeBase::packet, kT0 + 20 * kSec);  // the first is still computing: this one is done here
+  EXPECT_EQ(counter(*a, "windows_skipped_busy"), 0u);
+  EXPECT_EQ(counter(*a, "windows_computed_inline"), 1u);
+  ASSERT_EQ(lines().size(), 1u);
+  EXPECT_EQ(lines()[0]["packets"], 2);
+  EXPECT_EQ(ctx.pump(), 1u);
+  ASSERT_EQ(lines().size(), 2u);
+  EXPECT_EQ(lines()[1]["packets"], 1);
 }
 
 TEST_F(HeavyHittersTest, WithoutTimersWindowsAlignAndCloseAtBatchEnd) {

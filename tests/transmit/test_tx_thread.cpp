@@ -77,6 +77,34 @@ TEST(TxThread, DrainsQueueFromManyProducersAndSendsPeriodically) {
   EXPECT_LT(mean_late_us, 5000.0);  // loose: this box is shared (load ~14 on 2 cores when measured)
 }
 
+// An idle thread sleeps (it does not poll): a queued frame and stop() must each end that
+// sleep. The idle sleep here is an hour, so a missed wake-up fails the bounded wait below
+// (or hangs stop()) instead of passing late.
+TEST(TxThread, QueuedFrameAndStopWakeAnIdleThread) {
+  REQUIRE_ROOT();
+  test::VethPair veth("txwk");
+  ASSERT_TRUE(veth.ok());
+  auto sock = TxSocket::open(veth.host_if());
+  ASSERT_TRUE(sock.ok()) << sock.error().message;
+  TxQueue q(8);
+  TxThreadConfig cfg;
+  cfg.idle_poll_ns = 3600LL * 1'000'000'000;
+  TxThread tx(std::move(*sock), q, cfg);
+  ASSERT_TRUE(tx.start().ok());
+  std::vector<std::uint8_t> f(60, 0);
+  for (int round = 0; round < 3; ++round) {
+    // Let the thread reach its sleep with the queue empty before queuing the next frame.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_TRUE(q.enqueue(f));
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (q.size() != 0 && std::chrono::steady_clock::now() < give_up)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(q.size(), 0u) << "round " << round << ": the queued frame did not wake the thread";
+  }
+  tx.stop();
+  EXPECT_EQ(tx.socket().stats().sent + tx.socket().stats().failed, 3u);
+}
+
 TEST(TxThread, AddPeriodicValidates) {
   REQUIRE_ROOT();
   auto sock = TxSocket::open("lo");

@@ -19,6 +19,9 @@ struct DecodeStats {
   std::uint64_t bytes = 0;            // wire bytes
   std::uint64_t decoded_ok = 0;       // error == none
   std::uint64_t snaplen_truncated = 0;  // caplen < wirelen (not an error)
+  // An IP or UDP length field claims more than the frame carried on the wire; decoded as far
+  // as the bytes go and still metered (tshark does the same), but a sign of runts or forgery.
+  std::uint64_t length_beyond_wire = 0;
   std::uint64_t ipv4 = 0, ipv6 = 0, arp = 0, other_l3 = 0;
   std::uint64_t tcp = 0, udp = 0, icmp = 0, icmpv6 = 0, other_l4 = 0;
   std::uint64_t fragments = 0;

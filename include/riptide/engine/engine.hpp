@@ -32,8 +32,8 @@ class Engine {
   // faults in a file are in report.errors with everything before them processed.
   Result<RunReport> run();
 
-  // Async-signal-safe: only sets a flag the engine polls every few milliseconds.
-  void request_stop() noexcept { stop_requested_.store(true, std::memory_order_relaxed); }
+  // Async-signal-safe: sets a flag and wakes the watching thread (one futex call).
+  void request_stop() noexcept;
 
   // Snapshot of the figures so far (any thread).
   RunReport snapshot() const;

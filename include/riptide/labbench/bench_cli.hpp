@@ -14,5 +14,8 @@ namespace riptide::labbench {
 Result<double> parse_precision(const std::string& text);
 
 int run_bench_cli(int argc, char** argv);  // argv[0] is "bench"
+// Parses and checks the command line only (no tool lookup, no root check, nothing runs): the
+// exit status run_bench_cli would stop with (0 for --help, 2 for a usage error), or -1.
+int check_bench_cli(int argc, char** argv);
 
 }  // namespace riptide::labbench

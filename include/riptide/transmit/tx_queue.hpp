@@ -8,7 +8,12 @@
 // producers never write into borrowed slots, so the consumer sends straight from the queue
 // memory without holding the lock.
 //
+// The consumer sleeps in wait_until() while the queue is empty; a producer signals it only when
+// it is actually asleep, so a busy queue costs no system call per frame and an idle one costs
+// no periodic wake-ups.
+//
 // Capacity and memory are fixed at construction: a full queue refuses the frame and counts it.
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
@@ -38,6 +43,12 @@ class TxQueue {
   // untouched until release(n) hands them back. Returns how many were filled.
   std::size_t peek(std::span<std::span<const std::uint8_t>> out);
   void release(std::size_t n);
+  // Consumer only. Sleeps until a frame is queued, wake() is called, or CLOCK_MONOTONIC
+  // reaches deadline_ns, whichever is first; returns at once if one of the first two
+  // already happened since the last wait.
+  void wait_until(std::int64_t deadline_ns);
+  // Ends the consumer's current or next wait_until() (to make it look at a stop flag).
+  void wake();
 
   std::size_t capacity() const noexcept { return capacity_; }
   std::size_t size() const;
@@ -48,6 +59,9 @@ class TxQueue {
   std::vector<std::uint8_t> slots_;
   std::vector<std::uint16_t> lens_;
   mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool consumer_waiting_ = false;
+  bool wake_pending_ = false;
   std::uint64_t head_ = 0;  // next slot to send (consumer)
   std::uint64_t tail_ = 0;  // next slot to fill (producers)
   TxQueueStats stats_;

@@ -6,8 +6,8 @@
 // more than one period is skipped and counted in `missed` (the grid is kept, no catch-up
 // burst).
 //
-// While the queue is empty the thread sleeps until the next periodic deadline or for at most
-// TxThreadConfig::idle_poll_ns, which bounds the delay of a queued frame.
+// While the queue is empty the thread sleeps until the next periodic deadline, until a frame
+// is queued (the queue wakes it), or for at most TxThreadConfig::idle_poll_ns.
 #include <atomic>
 #include <memory>
 #include <cstdint>
@@ -22,7 +22,9 @@
 namespace riptide {
 
 struct TxThreadConfig {
-  std::int64_t idle_poll_ns = 200'000;
+  // Longest idle sleep. Queued frames and stop() wake the thread at once, so this is only a
+  // safety net; an idle capture should not wake up hundreds of times a second for nothing.
+  std::int64_t idle_poll_ns = 1'000'000'000;
   int cpu = -1;  // pin the thread to this CPU; -1: no pinning
 };
 
