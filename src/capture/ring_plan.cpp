@@ -54,6 +54,13 @@ std::uint32_t v3_packet_cost(std::uint32_t caplen) noexcept {
 RingPlan plan_ring(const AfPacketConfig& cfg) {
   RingPlan p;
   p.block_bytes = align_up(std::max<std::uint32_t>(cfg.block_bytes, kPage), kPage);
+  // A cap below two blocks (tcpdump's -B 1024 is 1 MiB) takes smaller blocks, so the ring
+  // stays within what was asked: the largest power-of-two pages that still give two blocks.
+  if (cfg.max_ring_bytes < 2ull * p.block_bytes) {
+    std::uint32_t b = kPage;
+    while (2ull * b * 2 <= cfg.max_ring_bytes) b *= 2;
+    p.block_bytes = b;
+  }
   p.frame_bytes = kNominalFrame;
   const std::uint32_t caplen = std::min(std::max<std::uint32_t>(cfg.avg_frame_bytes, 14), cfg.snaplen);
   p.per_packet_bytes = v3_packet_cost(caplen);

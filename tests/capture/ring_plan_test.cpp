@@ -58,6 +58,21 @@ TEST(RingPlan, CapsAtMaxRingBytes) {
   EXPECT_NE(p.explanation.find("capped"), std::string::npos) << p.explanation;
 }
 
+TEST(RingPlan, SmallCapTakesSmallerBlocksInsteadOfExceedingIt) {
+  for (std::uint64_t cap : {1ull << 20, 1536ull << 10, 64ull << 10}) {
+    AfPacketConfig cfg;
+    cfg.max_ring_bytes = cap;
+    const RingPlan p = plan_ring(cfg);
+    EXPECT_LE(p.total_bytes, cap) << cap << ": " << p.explanation;
+    EXPECT_GE(p.block_count, 2u);
+    EXPECT_EQ(p.block_bytes % 4096, 0u);
+    EXPECT_GT(p.packet_capacity, 0u);
+  }
+  AfPacketConfig one_mib;
+  one_mib.max_ring_bytes = 1ull << 20;
+  EXPECT_EQ(plan_ring(one_mib).block_bytes, 512u << 10);
+}
+
 TEST(RingPlan, LowRateStillCoversTimeoutRetiredBlocks) {
   // At 10 pps every 10 ms timeout retires a nearly empty block: 250 ms needs ~25 blocks.
   AfPacketConfig cfg;

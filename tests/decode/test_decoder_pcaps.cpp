@@ -47,6 +47,7 @@ bool for_each_packet(const std::string& path, const std::function<void(const Pac
 
 std::vector<std::string> capture_files() {
   std::vector<std::string> out;
+  if (!fs::is_directory(RIPTIDE_PCAP_DIR)) return out;  // the tests that need them fail by name
   for (const auto& e : fs::recursive_directory_iterator(RIPTIDE_PCAP_DIR)) {
     const std::string ext = e.path().extension().string();
     if (e.is_regular_file() && (ext == ".pcap" || ext == ".pcapng")) out.push_back(e.path().string());

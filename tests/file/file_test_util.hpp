@@ -38,6 +38,8 @@ inline std::string shell_quote(const std::string& s) {
 
 inline std::vector<std::string> corpus_files() {
   std::vector<std::string> files;
+  // Missing captures make the tests that need them fail by name, not the binary crash.
+  if (!std::filesystem::is_directory(RIPTIDE_PCAP_DIR)) return files;
   for (const auto& e : std::filesystem::recursive_directory_iterator(RIPTIDE_PCAP_DIR)) {
     if (e.is_regular_file()) files.push_back(e.path().string());
   }
