@@ -202,7 +202,7 @@ Result<void> Engine::Impl::open_sources() {
 
   std::optional<BpfFilter> kernel_filter;
   if (!cfg.filter.empty() && cfg.backend == Backend::afpacket) {
-    auto bf = BpfFilter::compile(cfg.filter, LinkType::ethernet, cfg.capture.snaplen);
+    auto bf = BpfFilter::compile_for_interface(cfg.filter, cfg.capture.iface, cfg.capture.snaplen);
     if (!bf) return bf.error();
     kernel_filter.emplace(std::move(*bf));
     cfg.capture.bpf = kernel_filter->kernel_program();  // copied by open()

@@ -54,6 +54,35 @@ Result<BpfFilter> BpfFilter::compile(const std::string& expr, LinkType link, std
   return BpfFilter(std::move(impl));
 }
 
+Result<BpfFilter> BpfFilter::compile_for_interface(const std::string& expr, const std::string& iface,
+                                                  std::uint32_t snaplen) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* live = pcap_create(iface.c_str(), errbuf);
+  // A small buffer: this handle only exists to let libpcap see what the kernel supports.
+  if (live != nullptr && (pcap_set_snaplen(live, static_cast<int>(snaplen)) != 0 ||
+                          pcap_set_buffer_size(live, 1 << 20) != 0 || pcap_activate(live) < 0)) {
+    pcap_close(live);
+    live = nullptr;
+  }
+  if (live == nullptr) return compile(expr, LinkType::ethernet, snaplen);
+  auto impl = std::make_unique<Impl>();
+  impl->expr = expr;
+  int rc = 0;
+  {
+    std::lock_guard<std::mutex> lock(g_compile_mutex);
+    rc = pcap_compile(live, &impl->prog, expr.c_str(), 1, PCAP_NETMASK_UNKNOWN);
+  }
+  if (rc != 0) {
+    std::string msg = "filter \"" + expr + "\": " + pcap_geterr(live);
+    pcap_close(live);
+    return make_error(Errc::invalid_argument, std::move(msg));
+  }
+  pcap_close(live);
+  impl->kernel.len = static_cast<unsigned short>(impl->prog.bf_len);
+  impl->kernel.filter = reinterpret_cast<sock_filter*>(impl->prog.bf_insns);
+  return BpfFilter(std::move(impl));
+}
+
 bool BpfFilter::matches(const PacketView& p) const noexcept {
   if (!impl_) return false;
   pcap_pkthdr h{};

@@ -70,5 +70,30 @@ TEST(CaptureE2E, VlanTagInEveryFlowRecord) {
   for (const auto& r : f.flows) EXPECT_EQ(r.value("vlan", nlohmann::json()), nlohmann::json::array({42})) << r.dump();
 }
 
+// The kernel strips the tag before the socket filter runs: `vlan 42` must test the tag in the
+// packet's metadata, and `not vlan` must keep only the untagged frames.
+TEST(CaptureE2E, VlanFilterMatchesTheStrippedTag) {
+  RIPTIDE_E2E_NEEDS_ROOT();
+  test::VethPair vp("e2eq");
+  ASSERT_TRUE(vp.ok());
+  CaptureSession s(vp, {"vlan", "42", "and", "udp"});
+  ASSERT_TRUE(s.ready()) << s.err();
+  const auto tagged = s.gen({"--rate", "50000", "--count", "6000", "--flows", "6", "--vlan", "42", "--size", "100"});
+  const auto other = s.gen({"--rate", "50000", "--count", "4000", "--flows", "4", "--vlan", "7", "--size", "100"});
+  const auto plain = s.gen({"--rate", "50000", "--count", "3000", "--flows", "3", "--size", "100"});
+  ASSERT_EQ(tagged.value_or(0), 6000u);
+  ASSERT_EQ(other.value_or(0), 4000u);
+  ASSERT_EQ(plain.value_or(0), 3000u);
+  const auto rc = s.stop();
+  ASSERT_TRUE(rc.has_value());
+  EXPECT_EQ(*rc, 0) << s.err();
+  const auto st = s.stats();
+  EXPECT_EQ(u64(st, "kernel_packets"), 6000u) << st.dump();
+  EXPECT_EQ(u64(st, "captured"), 6000u);
+  const auto f = s.flows();
+  EXPECT_EQ(f.packets, 6000u);
+  for (const auto& r : f.flows) EXPECT_EQ(r.value("vlan", nlohmann::json()), nlohmann::json::array({42})) << r.dump();
+}
+
 }  // namespace
 }  // namespace riptide::e2e

@@ -458,6 +458,9 @@ TEST(LiveReporter, SummaryFramesArriveAtThePeerOnePerPeriod) {
               periodic.size(), finals.size(), r.elapsed_s, want, peer.saw_kernel_stamps() ? "kernel" : "user space",
               mean_gap, p50, p99, mx, *std::min_element(gaps_ms.begin(), gaps_ms.end()),
               *std::max_element(gaps_ms.begin(), gaps_ms.end()));
+  std::string gap_list;
+  for (double g : gaps_ms) gap_list += std::to_string(static_cast<int>(std::lround(g))) + " ";
+  std::printf("[live-reporter] gaps (ms): %s\n", gap_list.c_str());
   RecordProperty("reports", static_cast<int>(periodic.size()));
   RecordProperty("mean_gap_us", static_cast<int>(mean_gap * 1000));
   RecordProperty("jitter_p50_us", static_cast<int>(p50 * 1000));

@@ -16,6 +16,13 @@ class BpfFilter {
  public:
   // Errc::invalid_argument with libpcap's message when the expression does not compile.
   static Result<BpfFilter> compile(const std::string& expr, LinkType link, std::uint32_t snaplen = 262144);
+  // For a live socket on `iface`: compiled against an activated libpcap handle on it, so
+  // that `vlan` tests the tag the kernel moved out of the frame (an ancillary BPF load)
+  // rather than bytes that are no longer there. Falls back to compile() for an Ethernet
+  // link when the interface cannot be opened here; opening the capture socket then
+  // reports why.
+  static Result<BpfFilter> compile_for_interface(const std::string& expr, const std::string& iface,
+                                                 std::uint32_t snaplen = 262144);
   BpfFilter(BpfFilter&&) noexcept;
   BpfFilter& operator=(BpfFilter&&) noexcept;
   ~BpfFilter();
