@@ -350,7 +350,8 @@ Result<PollStatus> AfPacketSource::next(PacketBatch& out, std::chrono::milliseco
     fill(out);
     if (!out.empty()) return PollStatus::packets;
     if (stop_.load(std::memory_order_relaxed)) return PollStatus::end_of_input;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    // Rounded up: a wait that ends before the caller's deadline makes it poll again at once.
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd fds[2] = {{fd_, POLLIN | POLLERR, 0}, {wake_fd_, POLLIN, 0}};
     c_.polls.fetch_add(1, std::memory_order_relaxed);
     const int r = ::poll(fds, 2, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));

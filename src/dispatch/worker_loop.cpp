@@ -1,7 +1,9 @@
 // The body of a dispatcher worker thread: drain, tick, spin, sleep.
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "dispatch/sleep_wake.hpp"
 #include "dispatch/worker_state.hpp"
@@ -32,10 +34,17 @@ void Dispatcher::run_worker(std::size_t w) {
   Clock::time_point idle_since{};
   bool idle = false;
 
+  // The regular tick, or sooner when the handler has a deadline in between.
+  auto due_at = [&](Clock::time_point now) {
+    const TimestampNs want = handler.next_deadline(w);
+    if (want == std::numeric_limits<TimestampNs>::max()) return next_tick;
+    const auto early = now + std::chrono::nanoseconds(std::max<TimestampNs>(want - realtime_ns(), 0));
+    return early < next_tick ? early : next_tick;
+  };
   auto tick_if_due = [&](Clock::time_point now) {
-    if (now < next_tick) return;
+    if (now < due_at(now)) return;
     handler.on_tick(w, realtime_ns());
-    next_tick = now + tick;
+    if (now >= next_tick) next_tick = now + tick;
   };
 
   for (;;) {
@@ -76,7 +85,8 @@ void Dispatcher::run_worker(std::size_t w) {
       wk.sleep.sleeping.store(0, std::memory_order_relaxed);
       continue;
     }
-    dispatch_detail::futex_wait(wk.sleep.wake_seq, seq, next_tick - Clock::now());
+    const auto before = Clock::now();
+    dispatch_detail::futex_wait(wk.sleep.wake_seq, seq, due_at(before) - before);
     wk.sleep.sleeping.store(0, std::memory_order_relaxed);
     idle = false;  // spin again before the next sleep: traffic often resumes in bursts
   }

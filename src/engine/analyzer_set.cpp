@@ -48,6 +48,7 @@ bool AnalyzerSet::add_timer(TimestampNs period, TimeBase base, std::function<voi
   const TimestampNs next = base == TimeBase::wall ? wall_now() + period : 0;
   timers_.push_back(std::make_unique<Timer>(Timer{current_, period, base, next, std::move(fn)}));
   if (base == TimeBase::packet) packet_deadline_ = std::numeric_limits<TimestampNs>::min();
+  else wall_deadline_ = std::min(wall_deadline_, next);
   return true;
 }
 
@@ -126,7 +127,12 @@ void AnalyzerSet::fire_timers(TimeBase base, TimestampNs now) noexcept {
       fault(s, "a timer");
     }
   }
-  if (base != TimeBase::packet) return;
+  if (base == TimeBase::wall) {
+    wall_deadline_ = std::numeric_limits<TimestampNs>::max();
+    for (const auto& t : timers_)
+      if (t->base == TimeBase::wall) wall_deadline_ = std::min(wall_deadline_, t->next);
+    return;
+  }
   packet_deadline_ = std::numeric_limits<TimestampNs>::max();
   for (const auto& t : timers_)
     if (t->base == TimeBase::packet) packet_deadline_ = std::min(packet_deadline_, t->next == 0 ? now : t->next);

@@ -108,6 +108,10 @@ class AnalyzerSet {
   void batch_end(TimestampNs now) noexcept;
   // now = wall clock: on_tick, wall timers, finished offloaded tasks.
   void tick(TimestampNs now) noexcept;
+  // The earliest wall-timer deadline (CLOCK_REALTIME ns), MAX without wall timers: the
+  // packet thread wakes for it instead of waiting for its next regular tick, so a timer
+  // whose period equals the tick interval is not pushed to every other tick.
+  TimestampNs next_wall_deadline() const noexcept { return wall_deadline_; }
   // Waits for this thread's offloaded tasks and runs their complete(), then on_stop.
   void stop() noexcept;
 
@@ -151,6 +155,7 @@ class AnalyzerSet {
   std::uint32_t current_ = 0;  // slot whose callback is running
   // Earliest packet-time deadline; INT64_MIN arms new timers at the next packet, MAX: none.
   TimestampNs packet_deadline_ = std::numeric_limits<TimestampNs>::max();
+  TimestampNs wall_deadline_ = std::numeric_limits<TimestampNs>::max();
   bool stopped_ = false;
 };
 

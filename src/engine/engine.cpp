@@ -182,6 +182,7 @@ struct Engine::Impl::Handler final : WorkerHandler {
     p.store(p.load(std::memory_order_relaxed) + items.size(), std::memory_order_relaxed);
   }
   void on_tick(std::size_t w, TimestampNs now) override { set_of(w).tick(now); }
+  TimestampNs next_deadline(std::size_t w) override { return set_of(w).next_wall_deadline(); }
   void on_stop(std::size_t w) override { set_of(w).stop(); }
 };
 
@@ -367,7 +368,7 @@ void Engine::Impl::capture_loop(std::size_t idx) {
   auto& src = *sources[idx];
   const bool runs_analyzers = !dispatcher;
   if (runs_analyzers) sets[idx]->start();
-  TimestampNs last_tick = wall_ns();
+  TimestampNs next_tick = wall_ns() + kTickNs;
   bool draining = false;
 
   for (;;) {
@@ -377,8 +378,15 @@ void Engine::Impl::capture_loop(std::size_t idx) {
       draining = true;
       freeze(idx);
     }
+    // The regular tick, or earlier when an analyzer's wall timer is due: the wait ends then.
+    const TimestampNs due = runs_analyzers ? std::min(next_tick, sets[idx]->next_wall_deadline()) : next_tick;
+    auto wait = kPollTimeout;
+    if (runs_analyzers) {
+      const TimestampNs left_ms = (due - wall_ns() + 999'999) / 1'000'000;  // rounded up: never wake just before
+      wait = std::chrono::milliseconds(std::clamp<TimestampNs>(left_ms, 0, kPollTimeout.count()));
+    }
     // Draining waits past the block timeout: the kernel hands over its part-filled block only then.
-    auto r = src.next(batch, draining ? std::chrono::milliseconds(2 * cfg.capture.block_timeout_ms + 10) : kPollTimeout);
+    auto r = src.next(batch, draining ? std::chrono::milliseconds(2 * cfg.capture.block_timeout_ms + 10) : wait);
     if (!r) {
       if (handle_source_error(idx, r.error())) continue;
       break;
@@ -390,9 +398,9 @@ void Engine::Impl::capture_loop(std::size_t idx) {
     // Files tick too: wall timers and offloaded results must not wait for the end of input.
     if (runs_analyzers) {
       const TimestampNs now = wall_ns();
-      if (now - last_tick >= kTickNs) {
+      if (now >= due) {
         sets[idx]->tick(now);
-        last_tick = now;
+        if (now >= next_tick) next_tick = now + kTickNs;
       }
     }
   }

@@ -3,6 +3,7 @@
 // per-worker state indexed by `worker` and never share it between workers; calls for one
 // worker index always come from the same thread.
 #include <cstddef>
+#include <limits>
 #include <span>
 
 #include "riptide/core/packet.hpp"
@@ -22,6 +23,13 @@ class WorkerHandler {
   virtual void on_tick(std::size_t worker, TimestampNs now) {
     (void)worker;
     (void)now;
+  }
+
+  // CLOCK_REALTIME ns at which this worker wants on_tick sooner than the regular interval
+  // (a timer due in between); INT64_MAX: no such wish. Asked on the worker's own thread.
+  virtual TimestampNs next_deadline(std::size_t worker) {
+    (void)worker;
+    return std::numeric_limits<TimestampNs>::max();
   }
 
   // Called once on the worker thread after stop() drained its queue: flush here.
