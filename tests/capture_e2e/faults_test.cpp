@@ -1,9 +1,11 @@
 // (e) A stalled reader: the kernel ring overflows and every lost frame is counted.
-// (f) The interface disappears and comes back under a running capture.
-// (g) SIGINT in the middle of traffic: clean exit, complete outputs.
+// (f) The interface disappears and comes back, or goes down and up, under a running capture.
+// (g) SIGINT or SIGTERM in the middle of traffic: clean exit, complete outputs.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "capture_e2e/e2e_session.hpp"
@@ -79,6 +81,41 @@ TEST(CaptureE2E, InterfaceRecreatedCaptureResumes) {
   EXPECT_EQ(after, 1000u) << "frames sent after the interface came back were not captured";
 }
 
+// The link goes down and comes back up (the interface is not deleted): capture resumes and
+// the loss is reported once.
+TEST(CaptureE2E, InterfaceDownThenUpCaptureResumes) {
+  RIPTIDE_E2E_NEEDS_ROOT();
+  test::VethPair vp("e2ed");
+  ASSERT_TRUE(vp.ok());
+  CaptureSession s(vp, {"udp"});
+  ASSERT_TRUE(s.ready()) << s.err();
+  ASSERT_EQ(s.gen({"--rate", "20000", "--count", "1000"}).value_or(0), 1000u);
+  std::this_thread::sleep_for(300ms);
+
+  ASSERT_EQ(std::system(("ip link set " + vp.host_if() + " down").c_str()), 0);
+  EXPECT_TRUE(s.child().wait_for_err("waiting for it to come back", 10s)) << s.err();
+  std::this_thread::sleep_for(500ms);
+  ASSERT_EQ(std::system(("ip link set " + vp.host_if() + " up").c_str()), 0);
+  EXPECT_TRUE(s.child().wait_for_err("is back", 10s)) << s.err();
+  // The peer's carrier follows ours: give the link a moment before sending again.
+  std::this_thread::sleep_for(300ms);
+  ASSERT_EQ(s.gen({"--rate", "20000", "--count", "1000", "--vlan", "9", "--size", "100"}).value_or(0), 1000u);
+  std::this_thread::sleep_for(100ms);
+  const auto rc = s.stop();
+  ASSERT_TRUE(rc.has_value());
+  EXPECT_EQ(*rc, 0) << s.err();
+
+  const auto err = s.err();
+  EXPECT_EQ(count_of(err, "waiting for it to come back"), 1u) << err;
+  const auto st = s.stats();
+  EXPECT_EQ(u64(st, "captured"), 2000u) << st.dump();
+  EXPECT_EQ(u64(st, "interface_losses"), 1u);
+  std::uint64_t after = 0;
+  for (const auto& r : s.flows().flows)
+    if (r.contains("vlan")) after += r["flow"].value("pkts_toserver", std::uint64_t{0}) + r["flow"].value("pkts_toclient", std::uint64_t{0});
+  EXPECT_EQ(after, 1000u) << "frames sent after the link came back up were not captured";
+}
+
 TEST(CaptureE2E, InterfaceLossWithExitFlagExitsOne) {
   RIPTIDE_E2E_NEEDS_ROOT();
   test::VethPair vp("e2ex");
@@ -105,9 +142,12 @@ std::uint64_t tshark_count(const std::string& pcap) {
   return n;
 }
 
-TEST(CaptureE2E, SigintDuringTrafficLeavesCompleteOutputs) {
+// SIGINT (Ctrl-C) and SIGTERM (systemd, kill) in the middle of traffic: the same clean stop.
+class StopSignal : public ::testing::TestWithParam<int> {};
+
+TEST_P(StopSignal, DuringTrafficLeavesCompleteOutputs) {
   RIPTIDE_E2E_NEEDS_ROOT();
-  test::VethPair vp("e2eg");
+  test::VethPair vp(GetParam() == SIGTERM ? "e2et" : "e2eg");
   ASSERT_TRUE(vp.ok());
   TempDir tmp;
   const auto pcap = tmp.path("out.pcap");
@@ -117,8 +157,9 @@ TEST(CaptureE2E, SigintDuringTrafficLeavesCompleteOutputs) {
   Child gen(gen_argv(vp.netns(), vp.peer_if(), {"--rate", "100000", "--duration", "3", "--flows", "50"}),
             tmp.path("gen.out"), tmp.path("gen.err"));
   std::this_thread::sleep_for(1200ms);
-  const auto rc = s.stop();
-  ASSERT_TRUE(rc.has_value()) << "riptide did not exit after SIGINT";
+  s.child().signal(GetParam());
+  const auto rc = s.wait(30s);
+  ASSERT_TRUE(rc.has_value()) << "riptide did not exit after signal " << GetParam();
   EXPECT_EQ(*rc, 0) << s.err();
   const auto grc = gen.wait(30s);
   EXPECT_EQ(grc.value_or(-1), 0) << gen.err();
@@ -129,7 +170,7 @@ TEST(CaptureE2E, SigintDuringTrafficLeavesCompleteOutputs) {
   const auto st = s.stats();
   const auto captured = u64(st, "captured");
   EXPECT_GT(captured, 50000u) << "about a second of 100 kpps should have been captured" << st.dump();
-  EXPECT_LT(captured, gen_sent(gen.out()).value_or(0)) << "SIGINT came in the middle of the traffic";
+  EXPECT_LT(captured, gen_sent(gen.out()).value_or(0)) << "the signal came in the middle of the traffic";
   EXPECT_EQ(u64(st, "kernel_drops"), 0u);
   // Stopped mid-stream, the kernel's last part-filled block must still be read: the freeze
   // makes "kernel received = captured + kernel drops" exact.
@@ -143,6 +184,9 @@ TEST(CaptureE2E, SigintDuringTrafficLeavesCompleteOutputs) {
   EXPECT_EQ(f.packets, captured);
   EXPECT_EQ(tshark_count(pcap), captured);
 }
+
+INSTANTIATE_TEST_SUITE_P(CaptureE2E, StopSignal, ::testing::Values(SIGINT, SIGTERM),
+                         [](const auto& i) { return std::string(i.param == SIGTERM ? "sigterm" : "sigint"); });
 
 }  // namespace
 }  // namespace riptide::e2e
