@@ -368,7 +368,8 @@ void Engine::Impl::capture_loop(std::size_t idx) {
   auto& src = *sources[idx];
   const bool runs_analyzers = !dispatcher;
   if (runs_analyzers) sets[idx]->start();
-  TimestampNs next_tick = wall_ns() + kTickNs;
+  TimestampNs now = wall_ns();  // read once per loop turn, after the batch
+  TimestampNs next_tick = now + kTickNs;
   bool draining = false;
 
   for (;;) {
@@ -382,7 +383,7 @@ void Engine::Impl::capture_loop(std::size_t idx) {
     const TimestampNs due = runs_analyzers ? std::min(next_tick, sets[idx]->next_wall_deadline()) : next_tick;
     auto wait = kPollTimeout;
     if (runs_analyzers) {
-      const TimestampNs left_ms = (due - wall_ns() + 999'999) / 1'000'000;  // rounded up: never wake just before
+      const TimestampNs left_ms = (due - now + 999'999) / 1'000'000;  // rounded up: never wake just before
       wait = std::chrono::milliseconds(std::clamp<TimestampNs>(left_ms, 0, kPollTimeout.count()));
     }
     // Draining waits past the block timeout: the kernel hands over its part-filled block only then.
@@ -397,7 +398,7 @@ void Engine::Impl::capture_loop(std::size_t idx) {
 
     // Files tick too: wall timers and offloaded results must not wait for the end of input.
     if (runs_analyzers) {
-      const TimestampNs now = wall_ns();
+      now = wall_ns();
       if (now >= due) {
         sets[idx]->tick(now);
         if (now >= next_tick) next_tick = now + kTickNs;

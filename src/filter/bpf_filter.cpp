@@ -33,25 +33,31 @@ BpfFilter::BpfFilter(BpfFilter&&) noexcept = default;
 BpfFilter& BpfFilter::operator=(BpfFilter&&) noexcept = default;
 BpfFilter::~BpfFilter() = default;
 
-Result<BpfFilter> BpfFilter::compile(const std::string& expr, LinkType link, std::uint32_t snaplen) {
+// Compiles on `p` (dead or activated: the handle decides what code libpcap may emit) and
+// closes it.
+Result<BpfFilter> BpfFilter::compile_on(pcap_t* p, const std::string& expr) {
   auto impl = std::make_unique<Impl>();
   impl->expr = expr;
-  pcap_t* dead = pcap_open_dead(dlt_for(link), static_cast<int>(snaplen));
-  if (dead == nullptr) return make_error(Errc::internal, "filter: pcap_open_dead failed");
   int rc = 0;
   {
     std::lock_guard<std::mutex> lock(g_compile_mutex);
-    rc = pcap_compile(dead, &impl->prog, expr.c_str(), 1, PCAP_NETMASK_UNKNOWN);
+    rc = pcap_compile(p, &impl->prog, expr.c_str(), 1, PCAP_NETMASK_UNKNOWN);
   }
   if (rc != 0) {
-    std::string msg = "filter \"" + expr + "\": " + pcap_geterr(dead);
-    pcap_close(dead);
+    std::string msg = "filter \"" + expr + "\": " + pcap_geterr(p);
+    pcap_close(p);
     return make_error(Errc::invalid_argument, std::move(msg));
   }
-  pcap_close(dead);
+  pcap_close(p);
   impl->kernel.len = static_cast<unsigned short>(impl->prog.bf_len);
   impl->kernel.filter = reinterpret_cast<sock_filter*>(impl->prog.bf_insns);
   return BpfFilter(std::move(impl));
+}
+
+Result<BpfFilter> BpfFilter::compile(const std::string& expr, LinkType link, std::uint32_t snaplen) {
+  pcap_t* dead = pcap_open_dead(dlt_for(link), static_cast<int>(snaplen));
+  if (dead == nullptr) return make_error(Errc::internal, "filter: pcap_open_dead failed");
+  return compile_on(dead, expr);
 }
 
 Result<BpfFilter> BpfFilter::compile_for_interface(const std::string& expr, const std::string& iface,
@@ -65,22 +71,7 @@ Result<BpfFilter> BpfFilter::compile_for_interface(const std::string& expr, cons
     live = nullptr;
   }
   if (live == nullptr) return compile(expr, LinkType::ethernet, snaplen);
-  auto impl = std::make_unique<Impl>();
-  impl->expr = expr;
-  int rc = 0;
-  {
-    std::lock_guard<std::mutex> lock(g_compile_mutex);
-    rc = pcap_compile(live, &impl->prog, expr.c_str(), 1, PCAP_NETMASK_UNKNOWN);
-  }
-  if (rc != 0) {
-    std::string msg = "filter \"" + expr + "\": " + pcap_geterr(live);
-    pcap_close(live);
-    return make_error(Errc::invalid_argument, std::move(msg));
-  }
-  pcap_close(live);
-  impl->kernel.len = static_cast<unsigned short>(impl->prog.bf_len);
-  impl->kernel.filter = reinterpret_cast<sock_filter*>(impl->prog.bf_insns);
-  return BpfFilter(std::move(impl));
+  return compile_on(live, expr);
 }
 
 bool BpfFilter::matches(const PacketView& p) const noexcept {

@@ -9,6 +9,7 @@
 #include "riptide/core/result.hpp"
 
 struct sock_fprog;
+struct pcap;
 
 namespace riptide {
 
@@ -35,6 +36,7 @@ class BpfFilter {
  private:
   struct Impl;
   explicit BpfFilter(std::unique_ptr<Impl> impl);
+  static Result<BpfFilter> compile_on(struct pcap* p, const std::string& expr);  // closes p
   std::unique_ptr<Impl> impl_;
 };
 
