@@ -9,27 +9,13 @@
 namespace riptide::e2e {
 namespace {
 
-struct Outcome {
-  std::optional<int> rc;
-  std::string err;
-};
-
-Outcome run(const std::vector<std::string>& argv) {
-  TempDir d;
-  Child c(argv, d.path("out"), d.path("err"));
-  Outcome o;
-  o.rc = c.wait(20s);
-  o.err = c.err();
-  return o;
-}
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
 
 TEST(CaptureCliErrors, MissingInterfaceOption) {
-  const auto o = run({riptide_bin(), "capture", "--duration", "1"});
+  const auto o = run_to_end({riptide_bin(), "capture", "--duration", "1"});
   EXPECT_EQ(o.rc.value_or(-1), 2) << o.err;
   EXPECT_EQ(line_count(o.err), 1u) << o.err;
   EXPECT_NE(o.err.find("interface"), std::string::npos) << o.err;
@@ -37,21 +23,21 @@ TEST(CaptureCliErrors, MissingInterfaceOption) {
 
 TEST(CaptureCliErrors, InterfaceThatDoesNotExist) {
   RIPTIDE_E2E_NEEDS_ROOT();
-  const auto o = run({riptide_bin(), "capture", "-i", "rtnosuch0", "--duration", "1"});
+  const auto o = run_to_end({riptide_bin(), "capture", "-i", "rtnosuch0", "--duration", "1"});
   EXPECT_EQ(o.rc.value_or(-1), 2) << o.err;
   EXPECT_EQ(line_count(o.err), 1u) << o.err;
   EXPECT_NE(o.err.find("rtnosuch0"), std::string::npos) << o.err;
 }
 
 TEST(CaptureCliErrors, UnknownFlag) {
-  const auto o = run({riptide_bin(), "capture", "-i", "lo", "--no-such-flag"});
+  const auto o = run_to_end({riptide_bin(), "capture", "-i", "lo", "--no-such-flag"});
   EXPECT_EQ(o.rc.value_or(-1), 2) << o.err;
   EXPECT_EQ(line_count(o.err), 1u) << o.err;
   EXPECT_NE(o.err.find("no-such-flag"), std::string::npos) << o.err;
 }
 
 TEST(CaptureCliErrors, NegativeRate) {
-  const auto o = run({riptide_bin(), "capture", "-i", "lo", "--rate", "-5"});
+  const auto o = run_to_end({riptide_bin(), "capture", "-i", "lo", "--rate", "-5"});
   EXPECT_EQ(o.rc.value_or(-1), 2) << o.err;
   EXPECT_EQ(line_count(o.err), 1u) << o.err;
   EXPECT_NE(o.err.find("--rate"), std::string::npos) << o.err;
@@ -59,14 +45,14 @@ TEST(CaptureCliErrors, NegativeRate) {
 
 TEST(CaptureCliErrors, BadFilterExpression) {
   RIPTIDE_E2E_NEEDS_ROOT();
-  const auto o = run({riptide_bin(), "capture", "-i", "lo", "--duration", "1", "udp", "and", "and"});
+  const auto o = run_to_end({riptide_bin(), "capture", "-i", "lo", "--duration", "1", "udp", "and", "and"});
   EXPECT_EQ(o.rc.value_or(-1), 2) << o.err;
   EXPECT_EQ(line_count(o.err), 1u) << o.err;
 }
 
 TEST(CaptureCliErrors, NotRootIsAPermissionError) {
   RIPTIDE_E2E_NEEDS_ROOT();  // root is needed to become someone else
-  const auto o = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", riptide_bin(), "capture", "-i",
+  const auto o = run_to_end({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", riptide_bin(), "capture", "-i",
                       "lo", "--duration", "1"});
   EXPECT_EQ(o.rc.value_or(-1), 2) << o.err;
   EXPECT_EQ(line_count(o.err), 1u) << o.err;

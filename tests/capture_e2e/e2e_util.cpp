@@ -196,4 +196,22 @@ FlowSummary read_flows(const std::string& path) {
   return s;
 }
 
+std::pair<std::uint64_t, std::uint64_t> untagged_and_tagged(const FlowSummary& f) {
+  std::pair<std::uint64_t, std::uint64_t> n{0, 0};
+  for (const auto& r : f.flows) {
+    const auto pkts = r["flow"].value("pkts_toserver", std::uint64_t{0}) + r["flow"].value("pkts_toclient", std::uint64_t{0});
+    (r.contains("vlan") ? n.second : n.first) += pkts;
+  }
+  return n;
+}
+
+Finished run_to_end(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
+  TempDir d;
+  Child c(argv, d.path("out"), d.path("err"));
+  Finished f;
+  f.rc = c.wait(timeout);
+  f.err = c.err();
+  return f;
+}
+
 }  // namespace riptide::e2e

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace riptide::e2e {
@@ -54,6 +55,14 @@ class Child {
   std::string out_path_, err_path_;
 };
 
+// A command run to its end (killed after `timeout`): its exit status (nullopt on timeout)
+// and what it wrote on stderr.
+struct Finished {
+  std::optional<int> rc;
+  std::string err;
+};
+Finished run_to_end(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
 std::string slurp(const std::string& path);
 std::size_t count_of(const std::string& text, const std::string& needle);
 std::size_t line_count(const std::string& text);
@@ -81,5 +90,9 @@ struct FlowSummary {
   std::vector<nlohmann::json> flows; // every record, for specific checks
 };
 FlowSummary read_flows(const std::string& path);
+
+// Packets in untagged and in VLAN-tagged flows: the fault tests tag what they send after the
+// fault, so the flow records tell the two batches apart.
+std::pair<std::uint64_t, std::uint64_t> untagged_and_tagged(const FlowSummary& f);
 
 }  // namespace riptide::e2e

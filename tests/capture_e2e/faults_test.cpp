@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "capture_e2e/e2e_session.hpp"
+#include "support/shell.hpp"
 
 namespace riptide::e2e {
 namespace {
@@ -72,11 +73,7 @@ TEST(CaptureE2E, InterfaceRecreatedCaptureResumes) {
   const auto st = s.stats();
   EXPECT_EQ(u64(st, "captured"), 2000u) << st.dump();
   EXPECT_EQ(u64(st, "interface_losses"), 1u);
-  std::uint64_t before = 0, after = 0;
-  for (const auto& r : s.flows().flows) {
-    const auto n = r["flow"].value("pkts_toserver", std::uint64_t{0}) + r["flow"].value("pkts_toclient", std::uint64_t{0});
-    (r.contains("vlan") ? after : before) += n;
-  }
+  const auto [before, after] = untagged_and_tagged(s.flows());
   EXPECT_EQ(before, 1000u);
   EXPECT_EQ(after, 1000u) << "frames sent after the interface came back were not captured";
 }
@@ -110,10 +107,7 @@ TEST(CaptureE2E, InterfaceDownThenUpCaptureResumes) {
   const auto st = s.stats();
   EXPECT_EQ(u64(st, "captured"), 2000u) << st.dump();
   EXPECT_EQ(u64(st, "interface_losses"), 1u);
-  std::uint64_t after = 0;
-  for (const auto& r : s.flows().flows)
-    if (r.contains("vlan")) after += r["flow"].value("pkts_toserver", std::uint64_t{0}) + r["flow"].value("pkts_toclient", std::uint64_t{0});
-  EXPECT_EQ(after, 1000u) << "frames sent after the link came back up were not captured";
+  EXPECT_EQ(untagged_and_tagged(s.flows()).second, 1000u) << "frames sent after the link came back up were not captured";
 }
 
 TEST(CaptureE2E, InterfaceLossWithExitFlagExitsOne) {
@@ -133,12 +127,9 @@ TEST(CaptureE2E, InterfaceLossWithExitFlagExitsOne) {
 }
 
 std::uint64_t tshark_count(const std::string& pcap) {
-  const std::string cmd = "tshark -n -r '" + pcap + "' -T fields -e frame.number 2>/dev/null | wc -l";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return ~0ull;
+  const auto r = test::shell("tshark -n -r '" + pcap + "' -T fields -e frame.number 2>/dev/null | wc -l");
   unsigned long long n = ~0ull;
-  if (std::fscanf(p, "%llu", &n) != 1) n = ~0ull;
-  ::pclose(p);
+  if (std::sscanf(r.out.c_str(), "%llu", &n) != 1) n = ~0ull;
   return n;
 }
 

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -16,6 +17,7 @@
 #include "riptide/engine/engine.hpp"
 #include "riptide/file/pcap_writer.hpp"
 #include "support/pktbuild.hpp"
+#include "support/shell.hpp"
 
 namespace riptide::test {
 
@@ -109,23 +111,35 @@ inline std::uint64_t counter(const AnalyzerReport* a, const std::string& name) {
   return ~0ull;
 }
 
-struct ProcResult {
-  int status = -1;
-  std::string out;  // stdout and stderr together
+// Runs an engine on a thread of its own, for live tests that send traffic meanwhile. However
+// the test leaves its scope, the run is stopped and the thread joined.
+class BackgroundRun {
+ public:
+  explicit BackgroundRun(Engine& e) : e_(e), th_([this] { rep_ = e_.run(); }) {}
+  ~BackgroundRun() {
+    e_.request_stop();
+    join();
+  }
+  BackgroundRun(const BackgroundRun&) = delete;
+  BackgroundRun& operator=(const BackgroundRun&) = delete;
+  // Waits for the run to end (by --duration or stop()) and returns its result.
+  const Result<RunReport>& join() {
+    if (th_.joinable()) th_.join();
+    return rep_;
+  }
+  const Result<RunReport>& stop_and_join() {
+    e_.request_stop();
+    return join();
+  }
+
+ private:
+  Engine& e_;
+  Result<RunReport> rep_ = make_error(Errc::internal, "not run");
+  std::thread th_;  // last: starts once rep_ exists
 };
 
-// Runs a shell command, capturing its combined output.
-inline ProcResult run_cmd(const std::string& cmd) {
-  ProcResult r;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+// Runs a shell command, capturing its standard output and error together.
+inline ShellResult run_cmd(const std::string& cmd) { return shell(cmd + " 2>&1"); }
 
 inline std::string riptide_bin() { return std::string(RIPTIDE_BINARY_DIR) + "/apps/riptide"; }
 

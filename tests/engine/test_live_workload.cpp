@@ -152,17 +152,7 @@ TEST_P(LiveWorkTopo, LongOffloadedWorkDoesNotStallCapture) {
   auto e = Engine::create(c, std::move(v));
   ASSERT_TRUE(e) << e.error().message;
 
-  Result<RunReport> rep = make_error(Errc::internal, "not run");
-  std::thread runner([&] { rep = (*e)->run(); });
-  // Ends the run however the test leaves this scope, so the runner is always joined.
-  struct StopOnExit {
-    Engine& eng;
-    std::thread& th;
-    ~StopOnExit() {
-      eng.request_stop();
-      if (th.joinable()) th.join();
-    }
-  } stop_on_exit{**e, runner};
+  BackgroundRun run(**e);
 
   // The socket is bound by create(): frames sent from now on are in the ring even if the
   // capture thread has not polled yet. The pause only lets the first timers register.
@@ -186,8 +176,7 @@ TEST_P(LiveWorkTopo, LongOffloadedWorkDoesNotStallCapture) {
   // engine drains the ring before reporting.
   for (int i = 0; i < 200 && (*e)->snapshot().captured < sent.sent; ++i) std::this_thread::sleep_for(10ms);
   std::this_thread::sleep_for(500ms);  // one more timer period with an idle link
-  (*e)->request_stop();
-  runner.join();
+  const auto& rep = run.stop_and_join();
   ASSERT_TRUE(rep) << rep.error().message;
   const RunReport& r = *rep;
 
@@ -281,16 +270,7 @@ TEST(LiveSlowAnalyzer, DropsAreCountedAtItsQueueAndNowhereElse) {
   v.push_back(std::make_unique<LambdaFactory>("slow-on-0", [&p](std::size_t w) { return std::make_unique<SlowOnWorkerZero>(p, w); }));
   auto e = Engine::create(c, std::move(v));
   ASSERT_TRUE(e) << e.error().message;
-  Result<RunReport> rep = make_error(Errc::internal, "not run");
-  std::thread runner([&] { rep = (*e)->run(); });
-  struct StopOnExit {
-    Engine& eng;
-    std::thread& th;
-    ~StopOnExit() {
-      eng.request_stop();
-      if (th.joinable()) th.join();
-    }
-  } stop_on_exit{**e, runner};
+  BackgroundRun run(**e);
 
   std::vector<std::vector<std::uint8_t>> frames;
   for (std::uint16_t f = 0; f < kFlows; ++f) {
@@ -307,8 +287,7 @@ TEST(LiveSlowAnalyzer, DropsAreCountedAtItsQueueAndNowhereElse) {
   ASSERT_EQ(sent.sent, kFrames);
   for (int i = 0; i < 300 && (*e)->snapshot().captured < sent.sent; ++i) std::this_thread::sleep_for(10ms);
   p.slow = false;  // the backlog of worker 0 drains quickly now
-  (*e)->request_stop();
-  runner.join();
+  const auto& rep = run.stop_and_join();
   ASSERT_TRUE(rep) << rep.error().message;
   const RunReport& r = *rep;
   std::printf("[slow-analyzer] captured %llu, kernel drops %llu, worker-queue drops %llu, worker 0 flows %zu, worker 1 flows %zu\n",
@@ -461,13 +440,12 @@ TEST(LiveReporter, SummaryFramesArriveAtThePeerOnePerPeriod) {
   auto e = Engine::create(c, std::move(v));
   ASSERT_TRUE(e) << e.error().message;
 
-  Result<RunReport> rep = make_error(Errc::internal, "not run");
-  std::thread runner([&] { rep = (*e)->run(); });
+  BackgroundRun run(**e);
   // Some traffic for the summaries to count: one source address, 1000 frames/s for 1.5 s.
   UdpFrameSpec spec;
   spec.frame_bytes = 100;
   const auto sent = send_in_netns(vp.netns(), vp.peer_if(), {build_udp_frame(spec)}, 1500, 1000);
-  runner.join();
+  const auto& rep = run.join();
   ASSERT_TRUE(sent.ok()) << sent.error;
   ASSERT_TRUE(rep) << rep.error().message;
   const RunReport& r = *rep;

@@ -138,12 +138,11 @@ TEST_P(TxTopo, OwnFramesAreSentButNeverCaptured) {
   auto e = Engine::create(c, std::move(v));
   ASSERT_TRUE(e) << e.error().message;
 
-  Result<RunReport> rep = make_error(Errc::internal, "not run");
-  std::thread runner([&] { rep = (*e)->run(); });
+  BackgroundRun run(**e);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   const auto frame = build_udp_frame(UdpFrameSpec{});
   const auto sent = send_in_netns(vp.netns(), vp.peer_if(), {frame}, 1000, 2000);
-  runner.join();
+  const auto& rep = run.join();
   ASSERT_TRUE(sent.ok()) << sent.error;
   ASSERT_TRUE(rep) << rep.error().message;
   const RunReport& r = *rep;

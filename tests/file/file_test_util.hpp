@@ -15,20 +15,12 @@
 #include <vector>
 
 #include "riptide/file/capture_file.hpp"
+#include "support/shell.hpp"
 
 namespace riptide::test {
 
 // Runs a shell command and returns its standard output (stderr is the caller's business).
-inline std::string run_command(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  std::array<char, 65536> buf{};
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  pclose(p);
-  return out;
-}
+inline std::string run_command(const std::string& cmd) { return shell(cmd).out; }
 
 inline std::string shell_quote(const std::string& s) {
   std::string q = "'";

@@ -65,14 +65,10 @@ std::string riptide_bin() { return std::string(RIPTIDE_BINARY_DIR) + "/apps/ript
 
 CliRun run_read(const std::string& path) {
   CliRun c;
-  const std::string cmd = shell_quote(riptide_bin()) + " read -r " + shell_quote(path) + " 2>&1 >/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return c;
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) c.err.append(buf, n);
-  const int st = pclose(p);
-  c.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  // 2>&1 >/dev/null: standard error into the pipe, standard output discarded.
+  const auto r = shell(shell_quote(riptide_bin()) + " read -r " + shell_quote(path) + " 2>&1 >/dev/null");
+  c.status = r.status;
+  c.err = r.out;
   return c;
 }
 

@@ -18,20 +18,12 @@
 
 #include "riptide/file/capture_file.hpp"
 #include "riptide/filter/bpf_filter.hpp"
+#include "support/shell.hpp"
 
 namespace riptide {
 namespace {
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return out;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  pclose(p);
-  return out;
-}
+std::string run(const std::string& cmd) { return test::shell(cmd).out; }
 
 // tcpdump writes the matching packets to a file and capinfos counts them: no reliance on
 // tcpdump printing exactly one line per packet.

@@ -23,6 +23,8 @@
 #include <tuple>
 #include <vector>
 
+#include "support/shell.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -37,16 +39,7 @@ struct FlowCount {
 };
 using Key = std::string;  // printable, for readable failures
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[65536];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+std::string run(const std::string& cmd) { return riptide::test::shell(cmd).out; }
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> v;

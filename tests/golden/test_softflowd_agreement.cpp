@@ -35,20 +35,13 @@
 #include <string>
 #include <tuple>
 
+#include "support/shell.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[65536];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+std::string run(const std::string& cmd) { return riptide::test::shell(cmd).out; }
 
 std::array<std::uint8_t, 16> addr_bytes(const std::string& text) {
   std::array<std::uint8_t, 16> b{};
