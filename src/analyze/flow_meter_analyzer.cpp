@@ -105,6 +105,7 @@ void FlowMeterFactory::add_totals(const FlowMeterStats& s) {
   totals_.evictions += s.evictions;
   totals_.active_flows += s.active_flows;
   totals_.peak_flows += s.peak_flows;
+  totals_.bucket_doublings += s.bucket_doublings;
 }
 
 void FlowMeterFactory::finish() {

@@ -1,5 +1,7 @@
 #include "file/pcap_reader.hpp"
 
+#include <algorithm>
+
 #include "file/byte_order.hpp"
 
 namespace riptide::file_detail {
@@ -47,12 +49,11 @@ class PcapReader final : public ReaderBase {
         return;
       }
       const std::uint8_t* h = data_ + off_;
-      // The records are read once, in order, from the page cache: ask for the lines a few
-      // records ahead, across the page boundaries where the hardware prefetcher stops.
-      if (left > kPrefetchAhead + 64) {
-        __builtin_prefetch(h + kPrefetchAhead);
-        __builtin_prefetch(h + kPrefetchAhead + 64);
-      }
+      // The records are read once, in order, from the page cache. Record starts do not
+      // fall on a regular stride and the hardware prefetcher stops at page boundaries, so
+      // every line up to kPrefetchAhead bytes ahead is requested, each once.
+      for (const std::size_t want = std::min(off_ + kPrefetchAhead, n); pf_ < want; pf_ += 64)
+        __builtin_prefetch(data_ + pf_);
       const std::uint32_t caplen = u32(h + 8, swap_);
       if (caplen > kMaxRecordBytes) {
         fail("record length " + std::to_string(caplen) + " exceeds the limit of " + std::to_string(kMaxRecordBytes),
@@ -78,7 +79,8 @@ class PcapReader final : public ReaderBase {
   }
 
  private:
-  static constexpr std::size_t kPrefetchAhead = 6144;
+  static constexpr std::size_t kPrefetchAhead = 8192;
+  std::size_t pf_ = 0;  // lines before this offset have been prefetched
   bool swap_ = false;
   TimestampNs frac_to_ns_ = 1000;
 };

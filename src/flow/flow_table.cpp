@@ -1,6 +1,7 @@
 #include "riptide/flow/flow_table.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cstddef>
 #include <memory>
 #include <type_traits>
@@ -26,8 +27,10 @@ std::uint32_t round_up_pow2(std::uint32_t v) {
 }
 }  // namespace
 
-// The first cache line holds everything a lookup touches (tag, key, links), so a miss on a
-// chain costs one line per entry.
+// Laid out so that an ordinary packet touches two cache lines: line 0 (everything a lookup
+// reads, plus `fast_until`) and the line of its direction's counters. Only a packet at or past
+// `fast_until` reads the rest (timeouts, LRU move), which happens about once per
+// lru_granularity_ns per flow.
 struct alignas(64) FlowTable::Entry {
   FlowDirStats& dir(int d) noexcept { return d == 0 ? to_server : to_client; }
   // Start of the flow: its oldest packet in either direction (0 before the first packet).
@@ -36,23 +39,43 @@ struct alignas(64) FlowTable::Entry {
     if (to_client.pkts == 0) return to_server.first_ns;
     return std::min(to_server.first_ns, to_client.first_ns);
   }
+  // Newest packet of either direction (0 before the first packet).
+  TimestampNs last_ns() const noexcept {
+    if (to_server.pkts == 0) return to_client.last_ns;
+    if (to_client.pkts == 0) return to_server.last_ns;
+    return std::max(to_server.last_ns, to_client.last_ns);
+  }
+  FlowEndReason close_reason() const noexcept { return static_cast<FlowEndReason>(closing - 1); }
 
+  // Line 0.
   std::uint32_t tag = 0;  // high half of the hash: rejects most chain neighbours before memcmp
   FlowKey key{};
   std::uint32_t chain_next = kNil;  // also the free-list link
+  std::uint8_t closing = 0;         // 0: open; else 1 + the FlowEndReason it will end with
+  bool client_is_lo = true;
+  bool syn_seen = false;            // a pure SYN fixed the client; later SYNs do not move it
+  std::uint8_t fin_mask = 0;        // bit d: FIN seen in direction d
+  // A packet of an open flow with a timestamp below this can neither end the flow (idle or
+  // active timeout) nor move it in the LRU list: see FlowTable::fast_until().
+  TimestampNs fast_until = 0;
+  // Line 1.
+  FlowDirStats to_server{};
   std::uint32_t lru_prev = kNil;  // links in the LRU list, or in the closing FIFO
   std::uint32_t lru_next = kNil;
-  std::uint8_t closing = 0;  // 0: open; else 1 + the FlowEndReason it will end with (checked on every hit: line 0)
-  FlowDirStats to_server{};
-  TimestampNs last_ns = 0;  // newest packet of either direction
-  TimestampNs lru_ts = 0;   // when the entry was last put at its list's tail
+  TimestampNs lru_ts = 0;  // when the entry was last put at its list's tail
+  // Line 2.
   FlowDirStats to_client{};
   std::uint64_t flow_id = 0;
-  bool client_is_lo = true;
-  bool syn_seen = false;      // a pure SYN fixed the client; later SYNs do not move it
-  std::uint8_t fin_mask = 0;  // bit d: FIN seen in direction d
-  FlowEndReason close_reason() const noexcept { return static_cast<FlowEndReason>(closing - 1); }
 };
+
+namespace {
+TimestampNs add_saturated(TimestampNs a, TimestampNs b) noexcept {
+  TimestampNs r;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? std::numeric_limits<TimestampNs>::max()
+                                                     : std::numeric_limits<TimestampNs>::min();
+  return r;
+}
+}  // namespace
 
 struct FlowTable::Memory {
   flow_detail::HugePageBuffer buckets;
@@ -62,12 +85,14 @@ struct FlowTable::Memory {
 FlowTable::FlowTable(const FlowTableConfig& cfg, FlowSink& sink) : cfg_(cfg), sink_(&sink) {
   static_assert(std::is_trivially_destructible_v<Entry>, "entries live in raw memory and are never destroyed");
   static_assert(offsetof(Entry, to_server) == 64, "lookup fields must fill exactly the first line");
+  static_assert(offsetof(Entry, to_client) == 128, "each direction's counters on a line of their own");
   static_assert(sizeof(Entry) == 192, "three cache lines");
   capacity_ = std::clamp<std::uint32_t>(cfg.max_flows, 1, 1u << 30);
   cfg_.closed_timeout_ns = std::clamp<TimestampNs>(cfg.closed_timeout_ns, 0, cfg.idle_timeout_ns);
   cfg_.max_flows = capacity_;
-  const std::uint32_t nb = round_up_pow2(capacity_);
-  bucket_mask_ = nb - 1;
+  const std::uint32_t nb = round_up_pow2(capacity_) * 2;  // load 1/2 when full; see create()
+  max_buckets_ = nb;
+  bucket_mask_ = std::min(nb, kInitialBuckets) - 1;
   mem_ = std::make_unique<Memory>();
   mem_->buckets = flow_detail::HugePageBuffer(std::size_t{nb} * sizeof(std::uint32_t));
   mem_->entries = flow_detail::HugePageBuffer(std::size_t{capacity_} * sizeof(Entry));
@@ -103,47 +128,53 @@ void FlowTable::update(const PacketMeta& m, TimestampNs ts, std::uint32_t wire_l
 }
 
 void FlowTable::update_batch(const PacketMeta* metas, const PacketView* pkts, std::size_t n) noexcept {
-  // Each lookup is a chain of dependent cache misses (bucket, entry, LRU neighbours). Doing
-  // the loads of a group of packets first lets them overlap; the updates then run in order,
-  // so the result is exactly that of n update() calls.
-  constexpr std::size_t kGroup = 16;
-  FlowKey keys[kGroup];
-  std::uint64_t hashes[kGroup];
-  bool from_lo[kGroup];
-  bool is_flow[kGroup];
-  for (std::size_t base = 0; base < n; base += kGroup) {
-    const std::size_t g = std::min(kGroup, n - base);
-    for (std::size_t j = 0; j < g; ++j) {
-      is_flow[j] = make_key(metas[base + j], keys[j], from_lo[j]);
-      hashes[j] = flow_hash(keys[j]);
-      __builtin_prefetch(&buckets_[static_cast<std::uint32_t>(hashes[j]) & bucket_mask_]);
+  // Each lookup is a chain of dependent cache misses: bucket, entry line 0, counters line. A
+  // software pipeline keeps them overlapped: while packet j is hashed and its bucket
+  // requested, packet j - kStep has its entry's line 0 requested, packet j - 2 kStep the
+  // line of its counters, and packet j - 3 kStep is accounted. The updates run in packet
+  // order, so the result is exactly that of n update() calls; the prefetch addresses are
+  // hints read from a table the updates in between may change.
+  constexpr std::size_t kStep = 4;
+  constexpr std::size_t kRing = 16;  // > 3 * kStep: packets in flight
+  static_assert((kRing & (kRing - 1)) == 0 && kRing > 3 * kStep);
+  FlowKey keys[kRing];
+  std::uint64_t hashes[kRing];
+  bool from_lo[kRing];
+  bool is_flow[kRing];
+  auto head = [&](std::size_t j) { return buckets_[static_cast<std::uint32_t>(hashes[j % kRing]) & bucket_mask_]; };
+  for (std::size_t j = 0; j < n + 3 * kStep; ++j) {
+    if (j < n) {
+      const std::size_t r = j % kRing;
+      is_flow[r] = make_key(metas[j], keys[r], from_lo[r]);
+      hashes[r] = flow_hash(keys[r]);
+      __builtin_prefetch(&buckets_[static_cast<std::uint32_t>(hashes[r]) & bucket_mask_]);
     }
-    for (std::size_t j = 0; j < g; ++j) {
-      const std::uint32_t i = buckets_[static_cast<std::uint32_t>(hashes[j]) & bucket_mask_];
-      if (i != kNil) {
-        const char* line = reinterpret_cast<const char*>(&entries_[i]);
-        __builtin_prefetch(line);
+    if (j >= kStep && j - kStep < n) {
+      const std::uint32_t i = head(j - kStep);
+      if (i != kNil) __builtin_prefetch(&entries_[i]);
+    }
+    if (j >= 2 * kStep && j - 2 * kStep < n) {  // a hit on the fast path needs one more line; others both
+      const std::size_t p = j - 2 * kStep;
+      const std::uint32_t i = head(p);
+      const Entry& e = entries_[i == kNil ? 0 : i];
+      const char* line = reinterpret_cast<const char*>(&e);
+      if (i == kNil || e.tag != static_cast<std::uint32_t>(hashes[p % kRing] >> 32)) {
+        // a miss, or a chain neighbour: update_hashed() walks it
+      } else if (e.closing == 0 && pkts[p].ts_ns < e.fast_until) {
+        __builtin_prefetch(line + (from_lo[p % kRing] == e.client_is_lo ? 64 : 128), 1);
+      } else {
         __builtin_prefetch(line + 64, 1);
         __builtin_prefetch(line + 128, 1);
       }
     }
-    for (std::size_t j = 0; j < g; ++j) {  // a hit that will move in the LRU list: fetch the neighbours
-      const std::uint32_t i = buckets_[static_cast<std::uint32_t>(hashes[j]) & bucket_mask_];
-      if (i == kNil) continue;
-      const Entry& e = entries_[i];
-      if (e.tag == static_cast<std::uint32_t>(hashes[j] >> 32) &&
-          pkts[base + j].ts_ns - e.lru_ts >= cfg_.lru_granularity_ns) {
-        if (e.lru_prev != kNil) __builtin_prefetch(&entries_[e.lru_prev], 1);
-        if (e.lru_next != kNil) __builtin_prefetch(&entries_[e.lru_next], 1);
-      }
-    }
-    for (std::size_t j = 0; j < g; ++j) {
+    if (j >= 3 * kStep) {
+      const std::size_t p = j - 3 * kStep, r = p % kRing;
       ++stats_.packets;
-      if (!is_flow[j]) {
+      if (!is_flow[r]) {
         ++stats_.non_ip;
         continue;
       }
-      update_hashed(keys[j], from_lo[j], hashes[j], metas[base + j], pkts[base + j].ts_ns, pkts[base + j].wirelen);
+      update_hashed(keys[r], from_lo[r], hashes[r], metas[p], pkts[p].ts_ns, pkts[p].wirelen);
     }
   }
 }
@@ -158,9 +189,12 @@ void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, c
   const bool pure_syn = (fl & (kTcpSyn | kTcpAck)) == kTcpSyn;
 
   std::uint32_t i = find(k, bucket, tag);
-  if (i != kNil && entries_[i].closing != 0) {
+  bool refresh = true;  // whether fast_until must be recomputed after this packet
+  if (i != kNil && entries_[i].closing == 0 && ts < entries_[i].fast_until) {
+    refresh = false;  // nothing can end or move: no need to look at the timestamps
+  } else if (i != kNil && entries_[i].closing != 0) {
     Entry& e = entries_[i];
-    if (pure_syn || ts - e.last_ns > cfg_.closed_timeout_ns) {
+    if (pure_syn || ts - e.last_ns() > cfg_.closed_timeout_ns) {
       end_flow(i, e.close_reason());
       i = kNil;
     } else if (i != closing_.tail) {  // the grace period restarts: keep the FIFO in last-packet order
@@ -169,12 +203,12 @@ void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, c
     }
   } else if (i != kNil) {
     Entry& e = entries_[i];
-    if (ts - e.last_ns > cfg_.idle_timeout_ns) {
+    if (ts - e.last_ns() > cfg_.idle_timeout_ns) {
       end_flow(i, FlowEndReason::idle_timeout);
       i = kNil;
     } else if (cfg_.active_timeout_ns > 0 && ts - e.start_ns() > cfg_.active_timeout_ns) {
       export_flow(e, FlowEndReason::active_timeout);
-      restart(e, ts);
+      restart(e);
     }
     // Moving costs two random cache misses (the list neighbours), so an entry moves at most
     // once per granule; see FlowTableConfig::lru_granularity_ns for what that costs in precision.
@@ -199,21 +233,24 @@ void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, c
 
   FlowDirStats& s = e.dir(d);
   if (s.pkts == 0) {
+    refresh = true;  // the flow's start may move back
     s.first_ns = ts;
     s.last_ns = ts;
     if (is_icmp(k.proto) && m.has(kMetaHasL4)) {
       s.icmp_type = static_cast<std::uint8_t>(m.sport);
       s.icmp_code = static_cast<std::uint8_t>(m.dport);
     }
+  } else if (ts < s.first_ns) {
+    refresh = true;
+    s.first_ns = ts;
   } else {
-    s.first_ns = std::min(s.first_ns, ts);
     s.last_ns = std::max(s.last_ns, ts);
   }
   ++s.pkts;
   s.bytes += wire_len;
   s.ip_bytes += m.ip_len;
   s.tcp_flags |= fl;
-  e.last_ns = std::max(e.last_ns, ts);
+  if (refresh) e.fast_until = fast_until(e);
 
   if (tcp && e.closing == 0) {
     if (fl & kTcpRst) {
@@ -223,6 +260,16 @@ void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, c
       if (e.fin_mask == 3) start_closing(i, FlowEndReason::tcp_fin, ts);
     }
   }
+}
+
+TimestampNs FlowTable::fast_until(const Entry& e) const noexcept {
+  // The first timestamp at which update_hashed() has to look: the idle timeout (> idle after
+  // the newest packet), the active timeout (> active after the start) or an LRU move
+  // (>= granularity after the last one). Each bound is computed from a value that can only
+  // grow until the next recompute, except the start, whose moves back trigger one.
+  TimestampNs t = add_saturated(add_saturated(e.last_ns(), cfg_.idle_timeout_ns), 1);
+  if (cfg_.active_timeout_ns > 0) t = std::min(t, add_saturated(add_saturated(e.start_ns(), cfg_.active_timeout_ns), 1));
+  return std::min(t, add_saturated(e.lru_ts, cfg_.lru_granularity_ns));
 }
 
 void FlowTable::start_closing(std::uint32_t i, FlowEndReason why, TimestampNs ts) noexcept {
@@ -256,7 +303,6 @@ std::uint32_t FlowTable::create(const FlowKey& k, std::uint32_t bucket, std::uin
   buckets_[bucket] = i;
   e.to_server = FlowDirStats{};
   e.to_client = FlowDirStats{};
-  e.last_ns = ts;
   e.flow_id = next_flow_id_++;
   // A SYN+ACK opening the flow means we missed the SYN: its receiver is the client.
   const bool synack = k.proto == kProtoTcp && (m.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
@@ -269,13 +315,37 @@ std::uint32_t FlowTable::create(const FlowKey& k, std::uint32_t bucket, std::uin
   ++stats_.flows_created;
   ++stats_.active_flows;
   stats_.peak_flows = std::max(stats_.peak_flows, stats_.active_flows);
+  // Chains stay short (load at most 1/2) because the second entry of a chain is a miss
+  // that update_batch() does not prefetch.
+  if (2 * stats_.active_flows > bucket_mask_ + std::uint64_t{1} && bucket_mask_ + 1 < max_buckets_) grow_buckets();
   return i;
 }
 
-void FlowTable::restart(Entry& e, TimestampNs ts) noexcept {
+void FlowTable::grow_buckets() noexcept {
+  // Doubling splits each chain b in two: entries whose hash has the new bit set move to
+  // b + n. The memory for every bucket was reserved (and set to kNil) at construction, so
+  // this allocates nothing; it costs one pass over the live entries, once per doubling.
+  const std::uint32_t n = bucket_mask_ + 1;
+  for (std::uint32_t b = 0; b < n; ++b) {
+    std::uint32_t* lo = &buckets_[b];
+    std::uint32_t* hi = &buckets_[b + n];
+    for (std::uint32_t i = buckets_[b]; i != kNil;) {
+      const std::uint32_t next = entries_[i].chain_next;
+      std::uint32_t*& tail = (static_cast<std::uint32_t>(flow_hash(entries_[i].key)) & n) ? hi : lo;
+      *tail = i;
+      tail = &entries_[i].chain_next;
+      i = next;
+    }
+    *lo = kNil;
+    *hi = kNil;
+  }
+  bucket_mask_ = 2 * n - 1;
+  ++stats_.bucket_doublings;
+}
+
+void FlowTable::restart(Entry& e) noexcept {
   e.to_server = FlowDirStats{};
   e.to_client = FlowDirStats{};
-  e.last_ns = ts;
   e.flow_id = next_flow_id_++;
   ++stats_.flows_created;
 }
@@ -295,7 +365,7 @@ void FlowTable::export_flow(const Entry& e, FlowEndReason why) noexcept {
   r.toserver = e.to_server;
   r.toclient = e.to_client;
   r.start_ns = e.start_ns();
-  r.end_ns = e.last_ns;
+  r.end_ns = e.last_ns();
   r.reason = why;
   ++stats_.flows_ended[static_cast<std::size_t>(why)];
   sink_->on_flow(r);
@@ -341,9 +411,9 @@ void FlowTable::push_tail(List& l, std::uint32_t i, TimestampNs ts) noexcept {
 }
 
 void FlowTable::expire(TimestampNs now) noexcept {
-  while (closing_.head != kNil && now - entries_[closing_.head].last_ns > cfg_.closed_timeout_ns)
+  while (closing_.head != kNil && now - entries_[closing_.head].last_ns() > cfg_.closed_timeout_ns)
     end_flow(closing_.head, entries_[closing_.head].close_reason());
-  while (lru_.head != kNil && now - entries_[lru_.head].last_ns > cfg_.idle_timeout_ns)
+  while (lru_.head != kNil && now - entries_[lru_.head].last_ns() > cfg_.idle_timeout_ns)
     end_flow(lru_.head, FlowEndReason::idle_timeout);
 }
 

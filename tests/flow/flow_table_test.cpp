@@ -622,6 +622,90 @@ TEST(FlowTable, UpdateBatchEqualsUpdateOneByOne) {
   EXPECT_EQ(a.stats().flows_ended, b.stats().flows_ended);
 }
 
+TEST(FlowTable, BucketArrayGrowsAndKeepsEveryFlow) {
+  // 20,000 flows in a table reserved for 100,000: the buckets start at 1,024 and double
+  // whenever the flows outnumber half of them: at 513, 1,025, 2,049, 4,097, 8,193 and 16,385. Every flow must still be found after
+  // each split (the reply of each lands in it), and removal must find the right chain.
+  CollectSink sink;
+  FlowTable t(cfg(100000, 10), sink);
+  constexpr int kFlows = 20000;
+  auto flow = [](int f) {
+    return pkt("10." + std::to_string(f / 65536) + "." + std::to_string((f / 256) % 256) + "." + std::to_string(f % 256),
+               static_cast<std::uint16_t>(1024 + f % 50000), "192.0.2.1", 443, 6, ACK);
+  };
+  for (int f = 0; f < kFlows; ++f) t.update(flow(f), sec(1), 60);
+  EXPECT_EQ(t.stats().bucket_doublings, 6u);
+  for (int f = 0; f < kFlows; ++f) t.update(reversed(flow(f)), sec(2), 1500);
+  EXPECT_EQ(t.stats().flows_created, static_cast<std::uint64_t>(kFlows));
+  EXPECT_EQ(t.active(), static_cast<std::uint32_t>(kFlows));
+  t.expire(sec(13));  // every flow idle for more than 10 s: each is unlinked from its chain
+  EXPECT_EQ(t.active(), 0u);
+  ASSERT_EQ(sink.recs.size(), static_cast<std::size_t>(kFlows));
+  for (const FlowRecord& r : sink.recs) {
+    ASSERT_EQ(r.toserver.pkts, 1u);
+    ASSERT_EQ(r.toclient.pkts, 1u);
+    ASSERT_EQ(r.reason, FlowEndReason::idle_timeout);
+  }
+  // The emptied table finds nothing old: a packet of an ended flow starts a new one.
+  t.update(flow(7), sec(14), 60);
+  EXPECT_EQ(t.stats().flows_created, static_cast<std::uint64_t>(kFlows) + 1);
+  EXPECT_EQ(t.active(), 1u);
+}
+
+TEST(FlowTable, FastPathDecidesTimeoutsLikeTheFullCheck) {
+  // With a coarse LRU granule most packets skip the timeout checks (Entry::fast_until). The
+  // flows exported must be exactly those of a table that checks every packet (granule 0):
+  // same ids, packets, bytes, start, end and reason, with idle, active and TCP endings and
+  // timestamps that sometimes go backwards. Only the LRU order may differ, so records are
+  // compared by flow id.
+  auto config = [](TimestampNs gran) {
+    FlowTableConfig c = cfg(100000, 1.0, 3.0);
+    c.closed_timeout_ns = sec(0.5);
+    c.lru_granularity_ns = gran;
+    return c;
+  };
+  CollectSink exact_sink, fast_sink;
+  FlowTable exact(config(0), exact_sink), fast(config(sec(1)), fast_sink);
+  std::uint32_t x = 777;
+  TimestampNs ts = sec(100);
+  for (int i = 0; i < 40000; ++i) {
+    x = x * 1103515245u + 12345u;
+    const std::uint32_t r = x >> 8;
+    const auto flags = static_cast<std::uint8_t>(r % 211 == 0 ? FIN : r % 509 == 0 ? RST : r % 101 == 0 ? SYN : ACK);
+    auto m = pkt("10.0.0." + std::to_string(r % 40), static_cast<std::uint16_t>(2000 + (r >> 6) % 4), "10.9.0.1", 80,
+                 r % 3 == 0 ? 17 : 6, flags);
+    if ((r >> 12) % 2) m = reversed(m);
+    ts += static_cast<TimestampNs>((r >> 14) % 7) * 1'000'000;  // 0-6 ms steps: ~120 s in all
+    // One packet in 50 is up to 20 ms late; one in 2000 comes after a 1.5 s lull.
+    TimestampNs t = (r >> 3) % 50 == 0 ? ts - static_cast<TimestampNs>((r >> 9) % 20) * 1'000'000 : ts;
+    if ((r >> 2) % 2000 == 0) ts += sec(1.5);
+    exact.update(m, t, 60 + r % 1000);
+    fast.update(m, t, 60 + r % 1000);
+  }
+  exact.flush_all();
+  fast.flush_all();
+  auto by_id = [](std::vector<FlowRecord> v) {
+    std::sort(v.begin(), v.end(), [](const FlowRecord& a, const FlowRecord& b) { return a.flow_id < b.flow_id; });
+    return v;
+  };
+  const auto a = by_id(exact_sink.recs), b = by_id(fast_sink.recs);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_GT(exact.stats().ended(FlowEndReason::idle_timeout), 0u);
+  EXPECT_GT(exact.stats().ended(FlowEndReason::active_timeout), 0u);
+  EXPECT_GT(exact.stats().ended(FlowEndReason::tcp_fin) + exact.stats().ended(FlowEndReason::tcp_rst), 0u);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    SCOPED_TRACE(i);
+    ASSERT_EQ(a[i].flow_id, b[i].flow_id);
+    EXPECT_EQ(a[i].reason, b[i].reason);
+    EXPECT_EQ(a[i].start_ns, b[i].start_ns);
+    EXPECT_EQ(a[i].end_ns, b[i].end_ns);
+    EXPECT_EQ(a[i].toserver.pkts, b[i].toserver.pkts);
+    EXPECT_EQ(a[i].toclient.pkts, b[i].toclient.pkts);
+    EXPECT_EQ(a[i].toserver.bytes, b[i].toserver.bytes);
+    EXPECT_EQ(a[i].toclient.first_ns, b[i].toclient.first_ns);
+  }
+}
+
 TEST(FlowEndReason, Names) {
   EXPECT_EQ(to_string(FlowEndReason::idle_timeout), "idle_timeout");
   EXPECT_EQ(to_string(FlowEndReason::active_timeout), "active_timeout");

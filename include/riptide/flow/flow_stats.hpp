@@ -16,6 +16,7 @@ struct FlowMeterStats {
   std::uint64_t evictions = 0;      // == flows_ended[evicted]; the "table full" drop counter
   std::uint64_t active_flows = 0;
   std::uint64_t peak_flows = 0;
+  std::uint64_t bucket_doublings = 0;  // the bucket array grew (one pass over the live flows each)
 
   std::uint64_t ended(FlowEndReason r) const noexcept { return flows_ended[static_cast<std::size_t>(r)]; }
 };

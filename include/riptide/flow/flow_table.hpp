@@ -2,7 +2,8 @@
 // A bounded bidirectional flow table.
 //
 // Memory is allocated once, at construction, for `max_flows` entries: a power-of-two array
-// of chain heads plus an entry array whose chain, LRU and free lists are 32-bit indices.
+// of chain heads (used from 1,024 buckets up, doubled in place as flows are added) plus an
+// entry array whose chain, LRU and free lists are 32-bit indices.
 // update() never allocates, locks or makes a system call.
 //
 // Rules:
@@ -72,8 +73,8 @@ class FlowTable {
 
   // Accounts one packet. `wire_len` is the frame length; ip bytes come from meta.ip_len.
   void update(const PacketMeta& meta, TimestampNs ts, std::uint32_t wire_len) noexcept;
-  // Same as update(metas[i], pkts[i].ts_ns, pkts[i].wirelen) for i in [0, n), but prefetches
-  // the table memory of a group of packets before touching it: faster on large tables.
+  // Same as update(metas[i], pkts[i].ts_ns, pkts[i].wirelen) for i in [0, n), but requests
+  // the table memory of the next packets while updating one: much faster on large tables.
   void update_batch(const PacketMeta* metas, const PacketView* pkts, std::size_t n) noexcept;
   // Ends every flow idle at `now`, and every closing TCP flow whose grace period is over.
   // Cheap when nothing expires: meant for once per batch.
@@ -109,16 +110,23 @@ class FlowTable {
                        const PacketMeta& m, TimestampNs ts) noexcept;
   void end_flow(std::uint32_t i, FlowEndReason why) noexcept;     // export + remove
   void export_flow(const Entry& e, FlowEndReason why) noexcept;
-  void restart(Entry& e, TimestampNs ts) noexcept;
+  void restart(Entry& e) noexcept;
+  TimestampNs fast_until(const Entry& e) const noexcept;
   void start_closing(std::uint32_t i, FlowEndReason why, TimestampNs ts) noexcept;
   void unlink(List& l, std::uint32_t i) noexcept;
   void push_tail(List& l, std::uint32_t i, TimestampNs ts) noexcept;
   List& list_of(const Entry& e) noexcept;
   void chain_unlink(std::uint32_t i) noexcept;
+  void grow_buckets() noexcept;
 
   FlowTableConfig cfg_;
   FlowSink* sink_;
+  // The bucket array is reserved for capacity_ flows but used from a small power of two up,
+  // doubling when the live flows outnumber half the buckets: a table of a thousand flows then
+  // keeps its buckets in a few kilobytes of cache instead of spreading them over megabytes.
+  static constexpr std::uint32_t kInitialBuckets = 1024;
   std::uint32_t capacity_ = 0;
+  std::uint32_t max_buckets_ = 0;
   std::uint32_t bucket_mask_ = 0;
   struct Memory;  // owns the huge-page-backed arrays below
   std::unique_ptr<Memory> mem_;
