@@ -72,7 +72,7 @@ Result<FileBytes> FileBytes::read_all(int fd, const std::string& name) {
   return FileBytes(std::move(buf));
 }
 
-Result<FileBytes> FileBytes::open(const std::string& path) {
+Result<int> open_for_reading(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_error(path, "cannot open", errno);
   struct stat st {};
@@ -84,6 +84,19 @@ Result<FileBytes> FileBytes::open(const std::string& path) {
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
     return make_error(Errc::invalid_argument, path + ": is a directory, not a capture file");
+  }
+  return fd;
+}
+
+Result<FileBytes> FileBytes::open(const std::string& path) {
+  auto opened = open_for_reading(path);
+  if (!opened) return opened.error();
+  const int fd = opened.value();
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return errno_error(path, "cannot stat", e);
   }
   // Pipes and devices cannot be mapped, and an empty file maps to nothing: read them instead.
   if (!S_ISREG(st.st_mode) || st.st_size == 0) {

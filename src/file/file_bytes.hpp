@@ -11,6 +11,10 @@
 
 namespace riptide::file_detail {
 
+// Opens `path` read-only; a directory, a missing file or a refused permission is an error
+// naming the path. The caller owns the descriptor.
+Result<int> open_for_reading(const std::string& path);
+
 class FileBytes {
  public:
   FileBytes() = default;

@@ -1,8 +1,12 @@
 // Format detection: the first four bytes decide between pcap, pcapng and a clear refusal.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "file/byte_order.hpp"
+#include "file/byte_stream.hpp"
 #include "file/file_bytes.hpp"
 #include "file/pcap_reader.hpp"
 #include "file/pcapng_reader.hpp"
@@ -11,6 +15,7 @@
 namespace riptide {
 namespace {
 
+using file_detail::ByteStream;
 using file_detail::FileBytes;
 
 std::string hex32(std::uint32_t v) {
@@ -19,21 +24,33 @@ std::string hex32(std::uint32_t v) {
   return buf;
 }
 
-Result<std::unique_ptr<CaptureFile>> open_bytes(std::string name, FileBytes bytes) {
-  const auto b = bytes.bytes();
-  if (b.empty()) return make_error(Errc::format, name + ": empty file, not a pcap or pcapng capture");
-  if (b.size() < 4) {
-    return make_error(Errc::format, name + ": " + std::to_string(b.size()) + "-byte file, not a pcap or pcapng capture");
+// `map_path`: a regular file that a pcapng reader may map instead of reading (null: read the
+// rest of `in`). Classic pcap is always read as a stream.
+Result<std::unique_ptr<CaptureFile>> open_stream(std::string name, ByteStream in, const std::string* map_path) {
+  if (auto r = in.fill_to(4); !r) return r.error();
+  const std::uint8_t* b = in.data();
+  if (in.avail() == 0) return make_error(Errc::format, name + ": empty file, not a pcap or pcapng capture");
+  if (in.avail() < 4) {
+    return make_error(Errc::format, name + ": " + std::to_string(in.avail()) + "-byte file, not a pcap or pcapng capture");
   }
-  const std::uint32_t le = file_detail::u32(b.data(), false);
+  const std::uint32_t le = file_detail::u32(b, false);
   const std::uint32_t be = __builtin_bswap32(le);
   for (std::uint32_t m : {le, be}) {
     if (m == file_detail::kPcapMagicMicro || m == file_detail::kPcapMagicNano) {
-      return file_detail::open_pcap(std::move(name), std::move(bytes));
+      return file_detail::open_pcap(std::move(name), std::move(in));
     }
   }
   // The section header type reads the same in both byte orders.
-  if (le == file_detail::kPcapngSectionHeader) return file_detail::open_pcapng(std::move(name), std::move(bytes));
+  if (le == file_detail::kPcapngSectionHeader) {
+    if (map_path != nullptr) {
+      auto mapped = FileBytes::open(*map_path);
+      if (!mapped) return mapped.error();
+      return file_detail::open_pcapng(std::move(name), std::move(mapped.value()));
+    }
+    auto rest = in.take_rest();
+    if (!rest) return rest.error();
+    return file_detail::open_pcapng(std::move(name), FileBytes(std::move(rest.value())));
+  }
   if (b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) {
     return make_error(Errc::format, name + ": zstd-compressed file; decompress it first (zstd -d)");
   }
@@ -47,17 +64,21 @@ Result<std::unique_ptr<CaptureFile>> open_bytes(std::string name, FileBytes byte
 
 Result<std::unique_ptr<CaptureFile>> open_capture_file(const std::string& path) {
   if (path == "-") {
-    auto r = FileBytes::read_all(STDIN_FILENO, "<stdin>");
-    if (!r) return r.error();
-    return open_bytes("<stdin>", std::move(r.value()));
+    // A descriptor of our own: the stream keeps reading the same input whatever later
+    // becomes of descriptor 0.
+    const int fd = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return make_error(Errc::io, std::string("<stdin>: cannot read: ") + std::strerror(errno));
+    return open_stream("<stdin>", ByteStream(fd, true, "<stdin>"), nullptr);
   }
-  auto r = FileBytes::open(path);
-  if (!r) return r.error();
-  return open_bytes(path, std::move(r.value()));
+  auto fd = file_detail::open_for_reading(path);
+  if (!fd) return fd.error();
+  ByteStream in(fd.value(), true, path);
+  const bool regular = !in.may_wait();
+  return open_stream(path, std::move(in), regular ? &path : nullptr);
 }
 
 Result<std::unique_ptr<CaptureFile>> open_capture_buffer(std::string name, std::vector<std::uint8_t> bytes) {
-  return open_bytes(std::move(name), FileBytes(std::move(bytes)));
+  return open_stream(std::move(name), ByteStream(std::move(bytes)), nullptr);
 }
 
 }  // namespace riptide

@@ -1,7 +1,5 @@
 #include "file/pcap_reader.hpp"
 
-#include <algorithm>
-
 #include "file/byte_order.hpp"
 
 namespace riptide::file_detail {
@@ -11,59 +9,70 @@ constexpr std::size_t kFileHeader = 24;
 constexpr std::size_t kRecordHeader = 16;
 // The link-type field carries an FCS length in its top bits (bits 26-31); the type is below.
 constexpr std::uint32_t kLinkTypeMask = 0x03ffffff;
+// A batch starts with at least this much in the window when the input has it: more than a
+// full batch of ordinary records, so that a batch rarely stops short at the window's end.
+constexpr std::size_t kLowWater = 128 * 1024;
 
 class PcapReader final : public ReaderBase {
  public:
-  PcapReader(std::string name, FileBytes bytes) : ReaderBase(std::move(name), std::move(bytes), FileFormat::pcap) {}
+  PcapReader(std::string name, ByteStream in) : ReaderBase(std::move(name), FileFormat::pcap), in_(std::move(in)) {}
 
   Result<void> init() {
-    if (size() < kFileHeader) {
-      return make_error(Errc::format, path() + ": truncated file header (" + std::to_string(size()) +
+    if (auto r = in_.fill_to(kFileHeader); !r) return r.error();
+    if (in_.avail() < kFileHeader) {
+      return make_error(Errc::format, path() + ": truncated file header (" + std::to_string(in_.avail()) +
                                           " of 24 bytes) at offset 0");
     }
-    const std::uint32_t magic = u32(data_, false);
+    const std::uint8_t* h = in_.data();
+    const std::uint32_t magic = u32(h, false);
     swap_ = magic != kPcapMagicMicro && magic != kPcapMagicNano;
-    const std::uint32_t native = u32(data_, swap_);
+    const std::uint32_t native = u32(h, swap_);
     frac_to_ns_ = native == kPcapMagicNano ? 1 : 1000;
-    first_snaplen_ = u32(data_ + 16, swap_);
-    const std::uint32_t link = u32(data_ + 20, swap_) & kLinkTypeMask;
+    first_snaplen_ = u32(h + 16, swap_);
+    const std::uint32_t link = u32(h + 20, swap_) & kLinkTypeMask;
     if (link > 0xffff) {
       return make_error(Errc::format, path() + ": link type " + std::to_string(link) + " out of range at offset 20");
     }
     first_link_ = static_cast<LinkType>(link);
-    off_ = kFileHeader;
+    in_.consume(kFileHeader);
+    off_ = in_.offset();
     return {};
   }
 
  protected:
   void fill(PacketBatch& out) override {
-    const std::size_t n = size();
+    // Views handed out point into the window, so it may only move while `out` is empty. A
+    // pipe is not topped up here: the records already there go out without waiting for more.
+    if (in_.avail() < kLowWater && !in_.may_wait() && !refill(in_.avail() + 1)) return;
     while (!out.full()) {
-      const std::size_t left = n - off_;
-      if (left == 0) {
-        at_end_ = true;
-        return;
-      }
+      std::size_t left = in_.avail();
       if (left < kRecordHeader) {
-        fail("record header cut (" + std::to_string(left) + " of 16 bytes)", off_);
-        return;
+        if (!in_.eof()) {
+          if (!out.empty() || !refill(kRecordHeader)) break;
+          continue;
+        }
+        if (left == 0) {
+          at_end_ = true;
+        } else {
+          fail("record header cut (" + std::to_string(left) + " of 16 bytes)", in_.offset());
+        }
+        break;
       }
-      const std::uint8_t* h = data_ + off_;
-      // The records are read once, in order, from the page cache. Record starts do not
-      // fall on a regular stride and the hardware prefetcher stops at page boundaries, so
-      // every line up to kPrefetchAhead bytes ahead is requested, each once.
-      for (const std::size_t want = std::min(off_ + kPrefetchAhead, n); pf_ < want; pf_ += 64)
-        __builtin_prefetch(data_ + pf_);
+      const std::uint8_t* h = in_.data();
       const std::uint32_t caplen = u32(h + 8, swap_);
       if (caplen > kMaxRecordBytes) {
         fail("record length " + std::to_string(caplen) + " exceeds the limit of " + std::to_string(kMaxRecordBytes),
-             off_);
-        return;
+             in_.offset());
+        break;
       }
       if (caplen > left - kRecordHeader) {
+        if (!in_.eof()) {
+          if (!out.empty() || !refill(kRecordHeader + caplen)) break;
+          continue;
+        }
         fail("record data cut (" + std::to_string(left - kRecordHeader) + " of " + std::to_string(caplen) + " bytes)",
-             off_);
-        return;
+             in_.offset());
+        break;
       }
       if (first_snaplen_ != 0 && caplen > first_snaplen_) ++oversized_;
       PacketView v;
@@ -74,21 +83,29 @@ class PcapReader final : public ReaderBase {
                 static_cast<TimestampNs>(u32(h + 4, swap_)) * frac_to_ns_;
       v.link = first_link_;
       out.push(v);
-      off_ += kRecordHeader + caplen;
+      in_.consume(kRecordHeader + caplen);
     }
+    off_ = in_.offset();
   }
 
  private:
-  static constexpr std::size_t kPrefetchAhead = 8192;
-  std::size_t pf_ = 0;  // lines before this offset have been prefetched
+  bool refill(std::size_t want) {
+    if (auto r = in_.fill_to(want); !r) {
+      fail_with(r.error());
+      return false;
+    }
+    return true;
+  }
+
+  ByteStream in_;
   bool swap_ = false;
   TimestampNs frac_to_ns_ = 1000;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<CaptureFile>> open_pcap(std::string name, FileBytes bytes) {
-  auto r = std::make_unique<PcapReader>(std::move(name), std::move(bytes));
+Result<std::unique_ptr<CaptureFile>> open_pcap(std::string name, ByteStream in) {
+  auto r = std::make_unique<PcapReader>(std::move(name), std::move(in));
   if (auto ok = r->init(); !ok) return ok.error();
   return std::unique_ptr<CaptureFile>(std::move(r));
 }

@@ -8,6 +8,8 @@ ReaderBase::ReaderBase(std::string name, FileBytes bytes, FileFormat fmt)
   size_ = bytes_.bytes().size();
 }
 
+ReaderBase::ReaderBase(std::string name, FileFormat fmt) : name_(std::move(name)), format_(fmt) {}
+
 void ReaderBase::fail(const std::string& what, std::uint64_t offset) {
   fault_ = make_error(Errc::format, name_ + ": " + what + " at offset " + std::to_string(offset));
 }

@@ -14,6 +14,8 @@ namespace riptide::file_detail {
 class ReaderBase : public CaptureFile {
  public:
   ReaderBase(std::string name, FileBytes bytes, FileFormat fmt);
+  // For a reader that keeps its own input (data_ and size_ stay empty).
+  ReaderBase(std::string name, FileFormat fmt);
 
   Result<PollStatus> next(PacketBatch& out, std::chrono::milliseconds timeout) override;
   void stop() noexcept override { stop_.store(true, std::memory_order_relaxed); }
@@ -31,12 +33,13 @@ class ReaderBase : public CaptureFile {
   virtual void fill(PacketBatch& out) = 0;
 
   void fail(const std::string& what, std::uint64_t offset);
+  void fail_with(Error e) { fault_ = std::move(e); }
   const std::optional<Error>& fault() const noexcept { return fault_; }
   std::size_t size() const noexcept { return size_; }
 
   const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
-  std::size_t off_ = 0;  // start of the next record/block
+  std::size_t off_ = 0;  // file offset of the next record/block
   bool at_end_ = false;
   LinkType first_link_ = LinkType::ethernet;
   std::uint32_t first_snaplen_ = 0;

@@ -134,8 +134,8 @@ void FlowTable::update_batch(const PacketMeta* metas, const PacketView* pkts, st
   // line of its counters, and packet j - 3 kStep is accounted. The updates run in packet
   // order, so the result is exactly that of n update() calls; the prefetch addresses are
   // hints read from a table the updates in between may change.
-  constexpr std::size_t kStep = 4;
-  constexpr std::size_t kRing = 16;  // > 3 * kStep: packets in flight
+  constexpr std::size_t kStep = 8;
+  constexpr std::size_t kRing = 32;  // > 3 * kStep: packets in flight
   static_assert((kRing & (kRing - 1)) == 0 && kRing > 3 * kStep);
   FlowKey keys[kRing];
   std::uint64_t hashes[kRing];

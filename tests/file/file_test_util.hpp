@@ -48,7 +48,7 @@ struct Record {
   TimestampNs ts_ns = 0;
   std::uint32_t ifindex = 0;
   LinkType link = LinkType::ethernet;
-  const std::uint8_t* data = nullptr;  // where the view pointed (valid while the reader lives)
+  const std::uint8_t* data = nullptr;  // where the view pointed (not to be read: views die with the batch)
 };
 
 struct Drained {

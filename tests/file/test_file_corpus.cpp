@@ -190,7 +190,8 @@ TEST(FileCorpus, QinQPcapng) {
   EXPECT_EQ(d.records[0].bytes[13], 0xa8);
 }
 
-// Views point straight into the mapping: consecutive pcap records sit 16 header bytes apart.
+// Views point straight into the reader's window (no copy per packet): consecutive pcap records
+// sit 16 header bytes apart.
 TEST(FileCorpus, ViewsAreZeroCopy) {
   auto r = open_capture_file(corpus("PcapExamples/one_tcp_stream.pcap"));
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -217,7 +218,7 @@ TEST(FileCorpus, BatchesAreFullAndStopEndsInput) {
   EXPECT_EQ((*r)->describe(), "file:" + corpus("pcap_examples/tls2.pcap"));
 }
 
-TEST(FileCorpus, StdinIsReadIntoMemory) {
+TEST(FileCorpus, PcapngFromStdinIsReadWhole) {
   const std::string f = corpus("pcap_examples/ipv6.pcapng");
   const int saved = dup(STDIN_FILENO);
   ASSERT_GE(saved, 0);
@@ -233,6 +234,30 @@ TEST(FileCorpus, StdinIsReadIntoMemory) {
   const Drained d = drain(**r);
   EXPECT_FALSE(d.error.has_value());
   EXPECT_EQ(d.records.size(), 35u);
+}
+
+// Classic pcap from standard input is read as a stream, lazily: it must keep reading the same
+// input after descriptor 0 has been pointed elsewhere.
+TEST(FileCorpus, PcapFromStdinKeepsItsInput) {
+  const std::string f = corpus("PcapExamples/example.pcap");
+  const int saved = dup(STDIN_FILENO);
+  ASSERT_GE(saved, 0);
+  const int fd = open(f.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  dup2(fd, STDIN_FILENO);
+  close(fd);
+  auto r = open_capture_file("-");
+  dup2(saved, STDIN_FILENO);
+  close(saved);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Drained d = drain(**r);
+  EXPECT_FALSE(d.error.has_value()) << d.error->message;
+  auto whole = open_capture_file(f);
+  ASSERT_TRUE(whole.ok());
+  const Drained ref = drain(**whole);
+  ASSERT_GT(ref.records.size(), 1000u);
+  ASSERT_EQ(d.records.size(), ref.records.size());
+  for (std::size_t i = 0; i < ref.records.size(); ++i) ASSERT_EQ(d.records[i].bytes, ref.records[i].bytes) << i;
 }
 
 TEST(FileCorpus, MissingFileAndNonCaptureFiles) {

@@ -1,7 +1,9 @@
 #pragma once
 // Reading pcap (micro/nano, either byte order) and pcapng (any number of sections and
 // interfaces, per-interface link type and timestamp resolution) files through the common
-// PacketSource pull API. The file is mmap'ed and packets are handed out in place.
+// PacketSource pull API. Packets are handed out in place, valid until the next next() call:
+// classic pcap is read front to back through a window (a pipe's records come out as they
+// arrive, memory stays bounded), pcapng is mapped (or read whole, from a pipe).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -40,7 +42,8 @@ class CaptureFile : public PacketSource {
 // its message names the file and the byte offset.
 Result<std::unique_ptr<CaptureFile>> open_capture_file(const std::string& path);
 
-// The same reader over bytes already in memory (standard input, fuzzer inputs, tests).
+// The same reader over bytes already in memory (fuzzer inputs, tests). `path` "-" above reads
+// standard input as a stream.
 // `name` stands for the file in path(), describe() and error messages.
 Result<std::unique_ptr<CaptureFile>> open_capture_buffer(std::string name, std::vector<std::uint8_t> bytes);
 
