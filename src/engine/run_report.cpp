@@ -121,19 +121,27 @@ std::string format_report(const RunReport& r) {
        "a worker's queue was full: its analyzers are slower than the capture rate; add --workers or offload slow work"},
       {"pcap_not_written", r.pcap_not_written,
        "the -w output failed (disk full?) or a packet's link type differed from the file's; analysis went on"},
+  };
+  // Not packets: frames analyzers asked to send and calculations they asked to run. Listed
+  // apart so that a refused frame is not read as a lost packet.
+  const DropPoint undone[] = {
       {"tx_refused", r.tx_refused, "an analyzer's frame was refused: no transmit path, or its queue was full"},
       {"tx_failed", r.tx_failed, "the kernel did not take a frame an analyzer sent (link down, device queue full)"},
       {"offload_refused", r.offload_refused,
        "an analyzer's offloaded calculation was refused: the compute pool's queue was full; raise --offload-threads or --offload-queue"},
   };
-  bool any = false;
-  for (const auto& d : drops) {
-    if (!d.count) continue;
-    if (!any) line(o, "  where packets were lost:");
-    any = true;
-    line(o, "    %-22s %12s  %s", d.name, grouped(d.count).c_str(), d.explanation);
-  }
-  if (!any) line(o, "  no packet was lost at any stage");
+  auto list = [&](const auto& points, const char* title) {
+    bool any = false;
+    for (const auto& d : points) {
+      if (!d.count) continue;
+      if (!any) line(o, "  %s", title);
+      any = true;
+      line(o, "    %-22s %12s  %s", d.name, grouped(d.count).c_str(), d.explanation);
+    }
+    return any;
+  };
+  if (!list(drops, "where packets were lost:")) line(o, "  no packet was lost at any stage");
+  list(undone, "work analyzers asked for that was not done (frames, calculations; not packets):");
   for (const auto& a : r.analyzers)
     if (a.errors)
       line(o, "    analyzer %s threw %s time(s)%s: a bug in that analyzer; capture was not affected", a.name.c_str(),
