@@ -59,8 +59,15 @@ Result<std::vector<std::uint8_t>> ByteStream::take_rest() {
   while (!eof_) {
     if (auto r = fill_to(std::max<std::size_t>(2 * buf_.size(), 65536)); !r) return r.error();
   }
-  return std::vector<std::uint8_t>(buf_.begin() + static_cast<std::ptrdiff_t>(pos_),
-                                   buf_.begin() + static_cast<std::ptrdiff_t>(end_));
+  // Hand over the buffer itself rather than a copy: bytes given in memory stay where the
+  // caller put them (views into them are then views into the caller's input).
+  buf_.resize(end_);
+  if (pos_ > 0) buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
+  base_ += pos_;
+  pos_ = end_ = 0;
+  std::vector<std::uint8_t> out = std::move(buf_);
+  buf_.clear();
+  return out;
 }
 
 }  // namespace riptide::file_detail

@@ -45,7 +45,9 @@ class ByteStream {
   // the available bytes to the front of the window: pointers taken from data() before the
   // call are then invalid. Grows the window only if `want` exceeds it.
   Result<void> fill_to(std::size_t want);
-  // Reads to the end of the input; returns every byte from the current position on.
+  // Reads to the end of the input and hands over every byte from the current position on
+  // (for bytes given in memory and not yet consumed: the same buffer, not a copy). The
+  // stream is empty afterwards.
   Result<std::vector<std::uint8_t>> take_rest();
 
  private:
