@@ -218,17 +218,26 @@ TEST(FileCorpus, BatchesAreFullAndStopEndsInput) {
   EXPECT_EQ((*r)->describe(), "file:" + corpus("pcap_examples/tls2.pcap"));
 }
 
-TEST(FileCorpus, PcapngFromStdinIsReadWhole) {
-  const std::string f = corpus("pcap_examples/ipv6.pcapng");
+// open_capture_file("-") with `path` as standard input; descriptor 0 is put back before
+// returning, so a reader that still reads it afterwards reads the wrong input.
+Result<std::unique_ptr<CaptureFile>> open_as_stdin(const std::string& path) {
   const int saved = dup(STDIN_FILENO);
-  ASSERT_GE(saved, 0);
-  const int fd = open(f.c_str(), O_RDONLY);
-  ASSERT_GE(fd, 0);
+  const int fd = open(path.c_str(), O_RDONLY);
+  if (saved < 0 || fd < 0) {
+    ADD_FAILURE() << "cannot open " << path << " as standard input";
+    return make_error(Errc::io, path + ": cannot open as standard input");
+  }
   dup2(fd, STDIN_FILENO);
   close(fd);
   auto r = open_capture_file("-");
   dup2(saved, STDIN_FILENO);
   close(saved);
+  return r;
+}
+
+TEST(FileCorpus, PcapngFromStdinIsReadWhole) {
+  const std::string f = corpus("pcap_examples/ipv6.pcapng");
+  auto r = open_as_stdin(f);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ((*r)->path(), "<stdin>");
   const Drained d = drain(**r);
@@ -240,15 +249,7 @@ TEST(FileCorpus, PcapngFromStdinIsReadWhole) {
 // input after descriptor 0 has been pointed elsewhere.
 TEST(FileCorpus, PcapFromStdinKeepsItsInput) {
   const std::string f = corpus("PcapExamples/example.pcap");
-  const int saved = dup(STDIN_FILENO);
-  ASSERT_GE(saved, 0);
-  const int fd = open(f.c_str(), O_RDONLY);
-  ASSERT_GE(fd, 0);
-  dup2(fd, STDIN_FILENO);
-  close(fd);
-  auto r = open_capture_file("-");
-  dup2(saved, STDIN_FILENO);
-  close(saved);
+  auto r = open_as_stdin(f);
   ASSERT_TRUE(r.ok()) << r.error().message;
   const Drained d = drain(**r);
   EXPECT_FALSE(d.error.has_value()) << d.error->message;
