@@ -78,6 +78,8 @@ class AfPacketSource final : public PacketSource {
   std::uint32_t cur_ = 0;
   std::uint32_t left_ = 0;
   const std::uint8_t* pkt_ = nullptr;
+  const std::uint8_t* block_end_ = nullptr;   // end of the bytes the kernel filled in block cur_
+  const std::uint8_t* prefetched_ = nullptr;  // lines before this were requested
   bool in_block_ = false;
   // Fully consumed blocks (starting at `held_from_`) whose packets the caller may still be
   // looking at; returned to the kernel at the start of the next call.

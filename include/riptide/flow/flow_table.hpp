@@ -125,9 +125,6 @@ class FlowTable {
   // doubling when the live flows outnumber half the buckets: a table of a thousand flows then
   // keeps its buckets in a few kilobytes of cache instead of spreading them over megabytes.
   static constexpr std::uint32_t kInitialBuckets = 1024;
-  // Up to this many live flows (192 bytes each: 384 KiB) the entries stay in L2 and
-  // update_batch() updates packet by packet without its prefetch pipeline.
-  static constexpr std::uint64_t kCacheResidentFlows = 2048;
   std::uint32_t capacity_ = 0;
   std::uint32_t max_buckets_ = 0;
   std::uint32_t bucket_mask_ = 0;
