@@ -131,7 +131,8 @@ void FlowTable::update_batch(const PacketMeta* metas, const PacketView* pkts, st
   // Each lookup is a chain of dependent cache misses: bucket, entry line 0, counters line. A
   // software pipeline keeps them overlapped: while packet j is hashed and its bucket
   // requested, packet j - kStep has its entry's line 0 requested, packet j - 2 kStep the
-  // line of its counters, and packet j - 3 kStep is accounted. The updates run in packet
+  // line of its counters (or, when the chain head is another flow, the next entry of the
+  // chain), and packet j - 3 kStep is accounted. The updates run in packet
   // order, so the result is exactly that of n update() calls; the prefetch addresses are
   // hints read from a table the updates in between may change.
   constexpr std::size_t kStep = 8;
@@ -156,19 +157,19 @@ void FlowTable::update_batch(const PacketMeta* metas, const PacketView* pkts, st
     if (j >= 2 * kStep && j - 2 * kStep < n) {  // a hit on the fast path needs one more line; others both
       const std::size_t p = j - 2 * kStep;
       const std::uint32_t i = head(p);
-      const Entry& e = entries_[i == kNil ? 0 : i];
-      const char* line = reinterpret_cast<const char*>(&e);
-      if (i == kNil) {
-        // a new flow
-      } else if (e.tag != static_cast<std::uint32_t>(hashes[p % kRing] >> 32)) {
-        // Most likely the flow is the next one in the chain (new flows go to the head, so an
-        // older flow often sits behind a newer neighbour): a miss in find() otherwise.
-        if (e.chain_next != kNil) __builtin_prefetch(&entries_[e.chain_next]);
-      } else if (e.closing == 0 && pkts[p].ts_ns < e.fast_until) {
-        __builtin_prefetch(line + (from_lo[p % kRing] == e.client_is_lo ? 64 : 128), 1);
-      } else {
-        __builtin_prefetch(line + 64, 1);
-        __builtin_prefetch(line + 128, 1);
+      if (i != kNil) {  // else a new flow: nothing to fetch
+        const Entry& e = entries_[i];
+        const char* line = reinterpret_cast<const char*>(&e);
+        if (e.tag != static_cast<std::uint32_t>(hashes[p % kRing] >> 32)) {
+          // Most likely the flow is the next one in the chain (new flows go to the head, so an
+          // older flow often sits behind a newer neighbour): a miss in find() otherwise.
+          if (e.chain_next != kNil) __builtin_prefetch(&entries_[e.chain_next]);
+        } else if (e.closing == 0 && pkts[p].ts_ns < e.fast_until) {
+          __builtin_prefetch(line + (from_lo[p % kRing] == e.client_is_lo ? 64 : 128), 1);
+        } else {
+          __builtin_prefetch(line + 64, 1);
+          __builtin_prefetch(line + 128, 1);
+        }
       }
     }
     if (j >= 3 * kStep) {
