@@ -46,7 +46,8 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
   app.add_option("--avg-frame", c.avg_frame_bytes, "average frame bytes expected, for ring sizing")->check(CLI::Range(60u, 65535u));
   app.add_option("-B,--buffer-size", buffer_kib, "ring size limit in KiB (tcpdump's -B); default 262144 (256 MiB)")
       ->check(CLI::Range(1024u, 16u << 20));
-  app.add_option("--block-timeout", c.block_timeout_ms, "ms before a partly filled ring block is handed over")->check(CLI::Range(1u, 1000u));
+  app.add_option("--block-timeout", c.block_timeout_ms,
+                 "ms before a partly filled ring block is handed over (default: the longest delay every analyzer accepts, 10 ms for your own)")->check(CLI::Range(1u, 1000u));
   app.add_flag("-p,--no-promiscuous-mode", no_promisc, "do not put the interface in promiscuous mode");
   app.add_option("--duration", e.duration_s, "stop after this many seconds")->check(CLI::Range(0.01, 1e9));
   std::string run_as;
@@ -57,6 +58,7 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
   if (int rc = parse_or_exit(app, "capture", argc, argv); rc >= 0) return rc;
 
   e.backend = backend == "pcap" ? Backend::pcap : Backend::afpacket;
+  e.block_timeout_set = app.count("--block-timeout") > 0;
   c.promisc = !no_promisc;
   if (buffer_kib) c.max_ring_bytes = static_cast<std::uint64_t>(buffer_kib) << 10;
   if (e.capture_threads > 1) {

@@ -116,6 +116,7 @@ struct Engine::Impl {
   std::unique_ptr<TxQueue> txq;
   std::unique_ptr<TxThread> tx;
   std::string tx_iface;
+  std::string block_timeout_why;  // live: where capture.block_timeout_ms came from
   TxStats tx_final{};  // socket counters, read once the transmit thread stopped
 
   std::unique_ptr<Dispatcher> dispatcher;
@@ -494,6 +495,21 @@ RunReport Engine::Impl::collect(bool final) const {
   return r;
 }
 
+BlockTimeoutChoice choose_block_timeout(std::span<const std::unique_ptr<AnalyzerFactory>> analyzers) {
+  using std::chrono::milliseconds;
+  constexpr milliseconds kMin{1}, kMax{1000};  // the range --block-timeout accepts
+  if (analyzers.empty())
+    return {static_cast<std::uint32_t>(AnalyzerFactory::kDefaultMaxPacketDelay.count()), "the default: no analyzer"};
+  milliseconds best = kMax;
+  for (const auto& f : analyzers) best = std::min(best, std::clamp(f->max_packet_delay(), kMin, kMax));
+  std::string names;
+  for (const auto& f : analyzers) {
+    if (std::clamp(f->max_packet_delay(), kMin, kMax) != best) continue;
+    names += (names.empty() ? "" : ", ") + std::string(f->name());
+  }
+  return {static_cast<std::uint32_t>(best.count()), "the longest that every analyzer accepts, set by " + names};
+}
+
 Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
                                                std::vector<std::unique_ptr<AnalyzerFactory>> analyzers) {
   if (cfg.backend == Backend::file && cfg.read_file.empty())
@@ -509,6 +525,15 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
   auto impl = std::make_unique<Impl>(nworkers);
   impl->cfg = cfg;
   impl->factories = std::move(analyzers);
+  if (impl->live()) {
+    if (cfg.block_timeout_set) {
+      impl->block_timeout_why = "set by --block-timeout";
+    } else {
+      const auto c = choose_block_timeout(impl->factories);
+      impl->cfg.capture.block_timeout_ms = c.ms;
+      impl->block_timeout_why = c.why;
+    }
+  }
   impl->remaining.store(cfg.max_packets);
   if (auto r = impl->open_sources(); !r) return r.error();
   if (auto r = impl->open_outputs(); !r) return r.error();
@@ -559,6 +584,9 @@ std::string Engine::banner() const {
          std::to_string(c.dispatch.ring_slots) + " slots each)";
   s += "\n";
   if (!impl_->afpacket.empty()) s += "riptide: " + impl_->afpacket.front()->plan().explanation + "\n";
+  if (impl_->live())
+    s += "riptide: packets reach the analyzers at most " + std::to_string(c.capture.block_timeout_ms) +
+         " ms late (block timeout: " + impl_->block_timeout_why + ")\n";
   if (impl_->tx) s += "riptide: analyzers transmit on " + impl_->tx_iface + " (queue " + std::to_string(c.tx.queue) + " frames)\n";
   if (!c.filter.empty())
     s += std::string("riptide: filter '") + c.filter + (impl_->user_filter ? "' (user space)\n" : "' (in the kernel)\n");

@@ -21,6 +21,8 @@ class FlowMeterFactory final : public AnalyzerFactory {
 
   std::string_view name() const noexcept override { return "flow"; }
   std::unique_ptr<Analyzer> create(std::size_t thread_index) override;
+  // Flows end on timeouts of seconds; records written 50 ms later change nothing.
+  std::chrono::milliseconds max_packet_delay() const noexcept override { return std::chrono::milliseconds(50); }
   void finish() override;
 
   // Totals over every instance created, valid after finish().

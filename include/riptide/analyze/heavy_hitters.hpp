@@ -27,6 +27,7 @@
 // previous window's end (the first packet's time for the first window). If the engine
 // refuses timers, windows are aligned to multiples of `window` and closed in on_batch_end.
 // on_stop writes the last, partial window directly (capture is over, so no packet waits).
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -65,6 +66,12 @@ class HeavyHittersFactory final : public AnalyzerFactory {
 
   std::string_view name() const noexcept override { return "heavy-hitters"; }
   std::unique_ptr<Analyzer> create(std::size_t thread_index) override;
+  // Windows are packet-timed: seeing packets later postpones a window's report, never changes
+  // it. A tenth of the window, between the default and 50 ms.
+  std::chrono::milliseconds max_packet_delay() const noexcept override {
+    const auto tenth = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.window) / 10;
+    return std::clamp(tenth, kDefaultMaxPacketDelay, std::chrono::milliseconds(50));
+  }
   void finish() override;
 
   const HeavyHittersConfig& config() const noexcept { return cfg_; }

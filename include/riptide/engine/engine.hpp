@@ -2,7 +2,9 @@
 // The engine: opens the sources, runs capture and packet threads in the chosen topology,
 // drives the analyzers, prints live status and builds the final report.
 #include <atomic>
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,15 @@
 #include "riptide/engine/run_report.hpp"
 
 namespace riptide {
+
+// The block timeout of a live capture whose user set none: the smallest delay the analyzers
+// accept (AnalyzerFactory::max_packet_delay), clamped to what --block-timeout allows, or the
+// default when there is no analyzer. `why` says which analyzer decided, for the start-up text.
+struct BlockTimeoutChoice {
+  std::uint32_t ms = 10;
+  std::string why;
+};
+BlockTimeoutChoice choose_block_timeout(std::span<const std::unique_ptr<AnalyzerFactory>> analyzers);
 
 class Engine {
  public:

@@ -35,6 +35,9 @@ struct EngineConfig {
   Backend backend = Backend::afpacket;
   std::string read_file;          // Backend::file
   AfPacketConfig capture;         // live backends: iface, snaplen, ring sizing, fanout mode...
+  // capture.block_timeout_ms was chosen by the user (--block-timeout). Otherwise the engine
+  // sets it from the analyzers: see choose_block_timeout().
+  bool block_timeout_set = false;
   unsigned capture_threads = 1;   // live afpacket: sockets in one fanout group
   Topology topology = Topology::workers;
   DispatcherConfig dispatch;      // Topology::dispatch: workers, ring slots, slot bytes
