@@ -28,6 +28,18 @@ Result<std::unique_ptr<AnalyzerFactory>> load_plugin(const std::string& spec) {
     return make_error(Errc::not_found, "plugin '" + path + "': no symbol '" + kPluginEntrySymbol +
                                            "' (declare it with RIPTIDE_PLUGIN_ENTRY, see riptide/analyze/plugin.hpp)");
   }
+  // A plugin built against other headers would call into classes whose layout changed: refuse
+  // it by name rather than crash in it.
+  auto abi = reinterpret_cast<PluginAbiFn>(dlsym(h, kPluginAbiSymbol));
+  if (!abi) {
+    return make_error(Errc::invalid_argument, "plugin '" + path + "': built for an older riptide (no '" + kPluginAbiSymbol +
+                                                  "'); rebuild it against these headers");
+  }
+  if (const std::uint32_t v = abi(); v != kPluginAbiVersion) {
+    return make_error(Errc::invalid_argument, "plugin '" + path + "': built for riptide plugin ABI " + std::to_string(v) +
+                                                  ", this riptide has " + std::to_string(kPluginAbiVersion) +
+                                                  "; rebuild it against these headers");
+  }
   AnalyzerFactory* f = nullptr;
   try {
     f = create(args.c_str());

@@ -1,7 +1,10 @@
 // `riptide read --plugin`: a plugin built from tests/engine/plugin_fixture (a MODULE compiled
 // against the headers only) is loaded by the CLI, its counters reach the report, and a bad
-// path, a missing entry point or refused arguments give one line and exit status 2.
+// path, a missing entry point, refused arguments or a plugin built for another ABI give one
+// line and exit status 2.
 #include <filesystem>
+
+#include "riptide/analyze/plugin.hpp"
 
 #include "engine/engine_test_util.hpp"
 
@@ -84,6 +87,20 @@ TEST_F(PluginCli, RefusedOrThrowingEntryPointIsOneLineAndStatus2) {
     EXPECT_EQ(lines(r.out), 1u) << r.out;
     EXPECT_NE(r.out.find(so("fixture_plugin")), std::string::npos) << r.out;
   }
+}
+
+// A plugin built against other headers is refused before its entry point runs (the fixtures
+// abort if called): one line naming it and saying what to do, status 2.
+TEST_F(PluginCli, PluginForAnotherAbiIsOneLineAndStatus2) {
+  for (const char* name : {"oldabi_plugin", "otherabi_plugin"}) {
+    const auto r = run_cmd(riptide_bin() + " read -r '" + pcap() + "' --plugin '" + so(name) + "'");
+    EXPECT_EQ(r.status, 2) << name << ": " << r.out;
+    EXPECT_EQ(lines(r.out), 1u) << r.out;
+    EXPECT_NE(r.out.find(so(name)), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("rebuild it against these headers"), std::string::npos) << r.out;
+  }
+  const auto r = run_cmd(riptide_bin() + " read -r '" + pcap() + "' --plugin '" + so("otherabi_plugin") + "'");
+  EXPECT_NE(r.out.find("ABI 1, this riptide has " + std::to_string(kPluginAbiVersion)), std::string::npos) << r.out;
 }
 
 }  // namespace
