@@ -36,6 +36,8 @@ class ByteStream {
   // A read may wait for a writer (pipe, terminal, socket), as opposed to a regular file or
   // memory, where it returns at once.
   bool may_wait() const noexcept { return may_wait_; }
+  // The descriptor read (-1 for bytes given in memory); still owned by the stream.
+  int fd() const noexcept { return fd_; }
   // File offset of data().
   std::uint64_t offset() const noexcept { return base_ + pos_; }
   void consume(std::size_t n) noexcept { pos_ += n; }

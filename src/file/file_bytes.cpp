@@ -55,23 +55,6 @@ void FileBytes::release() noexcept {
   map_len_ = 0;
 }
 
-Result<FileBytes> FileBytes::read_all(int fd, const std::string& name) {
-  std::vector<std::uint8_t> buf;
-  std::size_t used = 0;
-  for (;;) {
-    if (buf.size() - used < 65536) buf.resize(buf.size() < 65536 ? 65536 : buf.size() * 2);
-    const ssize_t n = ::read(fd, buf.data() + used, buf.size() - used);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error(name, "read failed", errno);
-    }
-    if (n == 0) break;
-    used += static_cast<std::size_t>(n);
-  }
-  buf.resize(used);
-  return FileBytes(std::move(buf));
-}
-
 Result<int> open_for_reading(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_error(path, "cannot open", errno);
@@ -88,27 +71,15 @@ Result<int> open_for_reading(const std::string& path) {
   return fd;
 }
 
-Result<FileBytes> FileBytes::open(const std::string& path) {
-  auto opened = open_for_reading(path);
-  if (!opened) return opened.error();
-  const int fd = opened.value();
+Result<FileBytes> FileBytes::map(int fd, const std::string& name) {
   struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    const int e = errno;
-    ::close(fd);
-    return errno_error(path, "cannot stat", e);
-  }
-  // Pipes and devices cannot be mapped, and an empty file maps to nothing: read them instead.
+  if (fstat(fd, &st) != 0) return errno_error(name, "cannot stat", errno);
   if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-    auto r = read_all(fd, path);
-    ::close(fd);
-    return r;
+    return make_error(Errc::invalid_argument, name + ": not a regular, non-empty file: cannot map it");
   }
   const auto len = static_cast<std::size_t>(st.st_size);
   void* m = mmap(nullptr, len, PROT_READ, MAP_PRIVATE, fd, 0);
-  const int e = errno;
-  ::close(fd);
-  if (m == MAP_FAILED) return errno_error(path, "cannot map", e);
+  if (m == MAP_FAILED) return errno_error(name, "cannot map", errno);
   // Files are read front to back once: let the kernel read ahead aggressively.
   madvise(m, len, MADV_SEQUENTIAL);
   FileBytes fb;

@@ -25,10 +25,10 @@ class FileBytes {
   FileBytes& operator=(const FileBytes&) = delete;
   ~FileBytes();
 
-  // Maps a regular file; reads anything else (FIFO, character device) to its end.
-  static Result<FileBytes> open(const std::string& path);
-  // Reads a descriptor to its end; `name` only labels errors.
-  static Result<FileBytes> read_all(int fd, const std::string& name);
+  // Maps the whole of the regular, non-empty file open on `fd` (the descriptor may be closed
+  // afterwards: the mapping stays); `name` labels errors. Other inputs are read through a
+  // ByteStream and handed over with take_rest().
+  static Result<FileBytes> map(int fd, const std::string& name);
 
   std::span<const std::uint8_t> bytes() const noexcept {
     if (map_ != nullptr) return {static_cast<const std::uint8_t*>(map_), map_len_};

@@ -24,9 +24,10 @@ std::string hex32(std::uint32_t v) {
   return buf;
 }
 
-// `map_path`: a regular file that a pcapng reader may map instead of reading (null: read the
-// rest of `in`). Classic pcap is always read as a stream.
-Result<std::unique_ptr<CaptureFile>> open_stream(std::string name, ByteStream in, const std::string* map_path) {
+// `map_pcapng`: `in` reads a regular file from its start, which a pcapng reader maps (through
+// the stream's own descriptor) instead of reading it to the end. Classic pcap is always read
+// as a stream.
+Result<std::unique_ptr<CaptureFile>> open_stream(std::string name, ByteStream in, bool map_pcapng) {
   if (auto r = in.fill_to(4); !r) return r.error();
   const std::uint8_t* b = in.data();
   if (in.avail() == 0) return make_error(Errc::format, name + ": empty file, not a pcap or pcapng capture");
@@ -42,8 +43,8 @@ Result<std::unique_ptr<CaptureFile>> open_stream(std::string name, ByteStream in
   }
   // The section header type reads the same in both byte orders.
   if (le == file_detail::kPcapngSectionHeader) {
-    if (map_path != nullptr) {
-      auto mapped = FileBytes::open(*map_path);
+    if (map_pcapng) {
+      auto mapped = FileBytes::map(in.fd(), name);
       if (!mapped) return mapped.error();
       return file_detail::open_pcapng(std::move(name), std::move(mapped.value()));
     }
@@ -68,17 +69,17 @@ Result<std::unique_ptr<CaptureFile>> open_capture_file(const std::string& path) 
     // becomes of descriptor 0.
     const int fd = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) return make_error(Errc::io, std::string("<stdin>: cannot read: ") + std::strerror(errno));
-    return open_stream("<stdin>", ByteStream(fd, true, "<stdin>"), nullptr);
+    return open_stream("<stdin>", ByteStream(fd, true, "<stdin>"), false);
   }
   auto fd = file_detail::open_for_reading(path);
   if (!fd) return fd.error();
   ByteStream in(fd.value(), true, path);
   const bool regular = !in.may_wait();
-  return open_stream(path, std::move(in), regular ? &path : nullptr);
+  return open_stream(path, std::move(in), regular);
 }
 
 Result<std::unique_ptr<CaptureFile>> open_capture_buffer(std::string name, std::vector<std::uint8_t> bytes) {
-  return open_stream(std::move(name), ByteStream(std::move(bytes)), nullptr);
+  return open_stream(std::move(name), ByteStream(std::move(bytes)), false);
 }
 
 }  // namespace riptide
