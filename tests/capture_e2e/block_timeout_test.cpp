@@ -24,7 +24,7 @@ TEST_P(BlockTimeoutBanner, AnnouncedAndCaptureComplete) {
   test::VethPair vp(p.prefix);
   ASSERT_TRUE(vp.ok());
   auto extra = p.args;
-  extra.push_back("udp");
+  extra.push_back("udp");  // the filter; a case ending in --analyzer puts an option after it, or it would take "udp"
   CaptureSession s(vp, extra);
   ASSERT_TRUE(s.ready()) << s.err();
   ASSERT_TRUE(s.child().wait_for_err("ms late", 5s)) << s.err();

@@ -15,9 +15,11 @@
 // the interface is C++ classes, not a stable ABI. Use RIPTIDE_PLUGIN_ENTRY below to define the
 // entry point: it also exports riptide_plugin_abi(), the kPluginAbiVersion the plugin was
 // built with, and riptide refuses (one line, status 2) a plugin built for another version or
-// without one, instead of calling into classes whose layout changed. The riptide executable exports its symbols (ENABLE_EXPORTS), so riptide
-// functions a plugin calls resolve to the executable's copy; a plugin that also links
-// riptide::riptide gets its own copies of whatever the executable lacks.
+// without one, instead of calling into classes whose layout changed.
+//
+// The riptide executable exports its symbols (ENABLE_EXPORTS), so riptide functions a plugin
+// calls resolve to the executable's copy; a plugin that also links riptide::riptide gets its
+// own copies of whatever the executable lacks.
 //
 // The library stays loaded until the process exits: analyzers and their factories run its
 // code until the very end of the run.
