@@ -105,6 +105,8 @@ class FlowTable {
 
   void update_hashed(const FlowKey& k, bool from_lo, std::uint64_t hash, const PacketMeta& m, TimestampNs ts,
                      std::uint32_t wire_len) noexcept;
+  bool update_established(const FlowKey& k, bool from_lo, std::uint64_t hash, const PacketMeta& m, TimestampNs ts,
+                          std::uint32_t wire_len) noexcept;
   std::uint32_t find(const FlowKey& k, std::uint32_t bucket, std::uint32_t tag) const noexcept;
   std::uint32_t create(const FlowKey& k, std::uint32_t bucket, std::uint32_t tag, bool forward,
                        const PacketMeta& m, TimestampNs ts) noexcept;
