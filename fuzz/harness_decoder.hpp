@@ -5,6 +5,7 @@
 // counters that do not add up); the fuzzer turns that into a crash.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "riptide/decode/decoder.hpp"
 
@@ -52,6 +53,16 @@ inline bool decoder_one(const std::uint8_t* data, std::size_t size) {
   if (m.vlan_count > kMaxVlanWalk) return false;
   if (m.has(kMetaHasL3) && m.ip_version != 4 && m.ip_version != 6) return false;
   if (m.has(kMetaIsFragment) && m.frag_offset != 0 && m.has(kMetaHasL4)) return false;
+  // The batch entry point inlines its own copy of the Ethernet path: it must decode the same.
+  PacketMeta mb[2];
+  DecodeStats sb;
+  const PacketView vb[2] = {v, v};
+  decode_batch(vb, mb, 2, sb);
+  for (const PacketMeta& b : mb)
+    if (std::memcmp(&b, &m, sizeof m) != 0) return false;
+  if (sb.packets != 2 || sb.bytes != 2 * st.bytes || sb.decoded_ok != 2 * st.decoded_ok ||
+      sb.errors[static_cast<std::size_t>(e)] != 2 || sb.length_beyond_wire != 2 * st.length_beyond_wire)
+    return false;
   return true;
 }
 

@@ -17,7 +17,8 @@ using namespace decode_detail;
 
 constexpr std::uint16_t kDltRaw = 12;
 
-DecodeError decode_link(const Frame& f, const PacketView& pkt, PacketMeta& m, DecodeStats& st) noexcept {
+// The links other than Ethernet, out of line: decode_one() inlines the Ethernet path itself.
+[[gnu::noinline]] DecodeError decode_link(const Frame& f, const PacketView& pkt, PacketMeta& m, DecodeStats& st) noexcept {
   if (f.caplen == 0) return DecodeError::truncated_l2;
   switch (pkt.link) {
     case LinkType::ethernet: return decode_ethernet(f, pkt, m, st);
@@ -63,9 +64,8 @@ void reset_meta(PacketMeta& meta) noexcept {
 #endif
 }
 
-}  // namespace
-
-DecodeError decode(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats) noexcept {
+[[gnu::always_inline]] inline DecodeError decode_one(const PacketView& pkt, PacketMeta& meta,
+                                                    DecodeStats& stats) noexcept {
   reset_meta(meta);
   const std::uint32_t caplen = pkt.data != nullptr ? pkt.caplen : 0;
   // Some sources leave wirelen unset; the wire never carried fewer bytes than were captured.
@@ -78,7 +78,9 @@ DecodeError decode(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats) 
     meta.flags |= kMetaTruncated;
     ++stats.snaplen_truncated;
   }
-  const DecodeError e = decode_link(Frame{pkt.data, caplen, wirelen}, pkt, meta, stats);
+  const Frame frame{pkt.data, caplen, wirelen};
+  const DecodeError e = pkt.link == LinkType::ethernet && caplen != 0 ? decode_ethernet(frame, pkt, meta, stats)
+                                                                      : decode_link(frame, pkt, meta, stats);
   if (meta.ip_version != 0 && meta.l3_off != 0xffff) {
     // A header claiming more bytes than the wire carried (a runt, a forged length): the packet
     // is still decoded as far as its bytes go and metered, but counted apart. A first
@@ -93,6 +95,16 @@ DecodeError decode(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats) 
   ++stats.errors[static_cast<std::size_t>(e)];
   stats.decoded_ok += (e == DecodeError::none);
   return e;
+}
+
+}  // namespace
+
+DecodeError decode(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats) noexcept {
+  return decode_one(pkt, meta, stats);
+}
+
+void decode_batch(const PacketView* pkts, PacketMeta* metas, std::size_t n, DecodeStats& stats) noexcept {
+  for (std::size_t i = 0; i < n; ++i) decode_one(pkts[i], metas[i], stats);
 }
 
 }  // namespace riptide

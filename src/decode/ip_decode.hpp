@@ -16,7 +16,9 @@ struct Frame {
   std::uint32_t wirelen;  // >= caplen
 };
 
-inline DecodeError decode_ipv4(const Frame& f, std::uint32_t off, PacketMeta& m, DecodeStats& st) noexcept {
+// Inlined where Ethernet meets IPv4 (nearly every packet); the other links call decode_ipv4().
+[[gnu::always_inline]] inline DecodeError decode_ipv4_inline(const Frame& f, std::uint32_t off, PacketMeta& m,
+                                                             DecodeStats& st) noexcept {
   const std::uint8_t* d = f.d;
   const std::uint32_t avail = f.caplen - off;
   m.l3_off = static_cast<std::uint16_t>(off);
@@ -62,6 +64,10 @@ inline DecodeError decode_ipv4(const Frame& f, std::uint32_t off, PacketMeta& m,
   }
   const std::uint32_t end = std::min(f.caplen, off + total);
   return decode_l4(d, L4Span{l4_off, end, total - ihl}, m.ip_proto, m, st);
+}
+
+inline DecodeError decode_ipv4(const Frame& f, std::uint32_t off, PacketMeta& m, DecodeStats& st) noexcept {
+  return decode_ipv4_inline(f, off, m, st);
 }
 
 // Extension headers whose length byte counts 8-octet units beyond the first 8.

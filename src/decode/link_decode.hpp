@@ -36,11 +36,12 @@ inline DecodeError decode_arp(const Frame& f, std::uint32_t off, PacketMeta& m, 
   return DecodeError::none;
 }
 
-// Dispatch on the innermost ethertype found at `off`.
-inline DecodeError decode_l3(const Frame& f, std::uint32_t off, std::uint16_t et, PacketMeta& m,
+// Dispatch on the innermost ethertype found at `off`. This and the VLAN walk are inlined into
+// each link decoder, so the Ethernet one (nearly every packet) runs down to TCP/UDP without a call.
+[[gnu::always_inline]] inline DecodeError decode_l3(const Frame& f, std::uint32_t off, std::uint16_t et, PacketMeta& m,
                              DecodeStats& st) noexcept {
   switch (et) {
-    case kEtherIpv4: m.ethertype = et; return decode_ipv4(f, off, m, st);
+    case kEtherIpv4: m.ethertype = et; return decode_ipv4_inline(f, off, m, st);
     case kEtherIpv6: m.ethertype = et; return decode_ipv6(f, off, m, st);
     case kEtherArp: m.ethertype = et; return decode_arp(f, off, m, st);
     default:
@@ -53,7 +54,7 @@ inline DecodeError decode_l3(const Frame& f, std::uint32_t off, std::uint16_t et
 
 // Walks stacked tags starting with ethertype `et` at `off`. `seen` tags were already
 // counted (a kernel-stripped one). Stops with an error beyond kMaxVlanWalk tags.
-inline DecodeError decode_vlans_then_l3(const Frame& f, std::uint32_t off, std::uint16_t et, int seen,
+[[gnu::always_inline]] inline DecodeError decode_vlans_then_l3(const Frame& f, std::uint32_t off, std::uint16_t et, int seen,
                                         PacketMeta& m, DecodeStats& st) noexcept {
   while (is_vlan_tpid(et)) {
     if (seen == kMaxVlanWalk) return DecodeError::too_many_vlans;
@@ -73,7 +74,7 @@ inline int note_stripped_tag(const PacketView& pkt, PacketMeta& m) noexcept {
   return 1;
 }
 
-inline DecodeError decode_ethernet(const Frame& f, const PacketView& pkt, PacketMeta& m, DecodeStats& st) noexcept {
+[[gnu::always_inline]] inline DecodeError decode_ethernet(const Frame& f, const PacketView& pkt, PacketMeta& m, DecodeStats& st) noexcept {
   if (f.caplen < 14) return DecodeError::truncated_l2;
   return decode_vlans_then_l3(f, 14, load_be16(f.d + 12), note_stripped_tag(pkt, m), m, st);
 }

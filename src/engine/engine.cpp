@@ -347,7 +347,7 @@ void Engine::Impl::process_batch(std::size_t idx, PacketBatch& batch,
   }
 
   auto& dstats = decode_stats[idx];
-  for (std::size_t i = 0; i < batch.size(); ++i) decode(batch[i], metas[i], dstats);
+  decode_batch(batch.begin(), metas.data(), batch.size(), dstats);
 
   if (dispatcher) {
     const auto mode = live() ? Backpressure::drop : Backpressure::wait;

@@ -3,6 +3,7 @@
 // over Ethernet, Linux cooked (SLL, SLL2), raw IP and loopback links. No allocation, never
 // reads past caplen, every malformed case counted by reason.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -40,5 +41,7 @@ std::string_view explain(DecodeError e) noexcept;
 // Decodes `pkt` into `meta` (fully overwritten) and updates `stats`.
 // Returns meta.error. Safe on any input.
 DecodeError decode(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats) noexcept;
+// decode(pkts[i], metas[i], stats) for i in [0, n), without a call per packet.
+void decode_batch(const PacketView* pkts, PacketMeta* metas, std::size_t n, DecodeStats& stats) noexcept;
 
 }  // namespace riptide

@@ -2,6 +2,7 @@
 // The flat result of decoding one packet: offsets into the packet plus the fields flow
 // keys and analyzers need. Plain data, no pointers, so it can be copied into worker rings.
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -11,10 +12,14 @@ namespace riptide {
 struct IpAddr {
   std::array<std::uint8_t, 16> b{};
   static IpAddr from_v4(const std::uint8_t* p) noexcept {
+    // Built as two words: byte by byte it was a tenth of the decoder's instructions.
+    static_assert(std::endian::native == std::endian::little, "the low word below holds bytes 8..15");
+    std::uint32_t v4;
+    std::memcpy(&v4, p, 4);
+    const std::uint64_t lo = 0, hi = 0xffff0000ull | std::uint64_t{v4} << 32;  // 00 00 ff ff a b c d
     IpAddr a;
-    a.b[10] = 0xff;
-    a.b[11] = 0xff;
-    std::memcpy(&a.b[12], p, 4);
+    std::memcpy(a.b.data(), &lo, 8);
+    std::memcpy(a.b.data() + 8, &hi, 8);
     return a;
   }
   static IpAddr from_v6(const std::uint8_t* p) noexcept {
