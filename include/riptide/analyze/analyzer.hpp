@@ -9,7 +9,9 @@
 // Lifetime: on_start once, then on_packet for each packet (or on_packets for a whole batch,
 // where the engine batches) and on_batch_end after each batch
 // (the view's bytes are only valid during on_packet: copy what you keep), on_tick about every
-// 100 ms of wall time even without traffic, and on_stop once after the last packet.
+// 100 ms of wall time even without traffic (while packets flow it may come up to one block
+// timeout late, with the next batch; use a wall timer for exact times), and on_stop once
+// after the last packet.
 //
 // Exceptions thrown by any of these are caught by the engine and counted; after
 // AnalyzerLimits::max_errors of them the instance is disabled with one message on stderr.
