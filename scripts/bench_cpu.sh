@@ -71,8 +71,18 @@ start_tool() {  # start_tool NAME: starts it pinned to the capture CPU, sets CAP
     ls -l /proc/"$CAP_PID"/fd 2>/dev/null | grep -q 'socket:' && break
     sleep 0.05
   done
-  # Then let it finish its start-up (ring, tables) before the window opens.
-  sleep 1.5
+  # Then let it finish its start-up (ring, tables) before the window opens: until it burns
+  # less than 5 ms of CPU in half a second, at most 30 s. A fixed pause is not enough:
+  # netsniff-ng spends several seconds of kernel time in setsockopt(PACKET_RX_RING) and
+  # mlockall after its socket exists, which used to land in the measured window.
+  sleep 0.5
+  local a b
+  for ((i = 0; i < 60; i++)); do
+    a=$(cpu_ns "$CAP_PID")
+    sleep 0.5
+    b=$(cpu_ns "$CAP_PID")
+    ((b - a < 5000000)) && break
+  done
 }
 
 declare -A NSPP IDLE
