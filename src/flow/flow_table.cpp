@@ -148,12 +148,14 @@ void FlowTable::update(const PacketMeta& m, TimestampNs ts, std::uint32_t wire_l
 [[gnu::always_inline]] inline bool FlowTable::update_established(const FlowKey& k, bool from_lo, std::uint64_t h,
                                                                  const PacketMeta& m, TimestampNs ts,
                                                                  std::uint32_t wire_len) noexcept {
+  // The flags first: a SYN, FIN or RST takes the full path whatever the table holds, so a SYN
+  // flood of new flows does not look each one up twice.
+  const std::uint8_t fl = k.proto == kProtoTcp ? m.tcp_flags : 0;
+  if ((fl & (kTcpSyn | kTcpFin | kTcpRst)) != 0) return false;
   const std::uint32_t i = find(k, static_cast<std::uint32_t>(h) & bucket_mask_, static_cast<std::uint32_t>(h >> 32));
   if (i == kNil) return false;
   Entry& e = entries_[i];
   if (e.closing != 0 || ts >= e.fast_until) return false;
-  const std::uint8_t fl = k.proto == kProtoTcp ? m.tcp_flags : 0;
-  if ((fl & (kTcpSyn | kTcpFin | kTcpRst)) != 0) return false;
   FlowDirStats& s = e.dir(from_lo ? 0 : 1);
   if (s.pkts == 0 || ts < s.first_ns) return false;
   s.last_ns = std::max(s.last_ns, ts);
@@ -185,6 +187,12 @@ void FlowTable::update_batch(const PacketMeta* metas, const PacketView* pkts, st
   std::uint32_t heads[kRing];
   bool from_lo[kRing];
   bool is_flow[kRing];
+  // Line 0 of entry i and the counters line of the packet's side.
+  auto request = [&](std::uint32_t i, bool lo_side) {
+    const char* line = reinterpret_cast<const char*>(&entries_[i]);
+    __builtin_prefetch(line);
+    __builtin_prefetch(line + (lo_side ? 64 : 128), 1);
+  };
   auto hash_stage = [&](std::size_t j) {
     const std::size_t r = j % kRing;
     is_flow[r] = make_key(metas[j], keys[r], from_lo[r]);
@@ -195,11 +203,7 @@ void FlowTable::update_batch(const PacketMeta* metas, const PacketView* pkts, st
     const std::size_t r = p % kRing;
     const std::uint32_t i = buckets_[static_cast<std::uint32_t>(hashes[r]) & bucket_mask_];
     heads[r] = i;
-    if (i != kNil) {
-      const char* line = reinterpret_cast<const char*>(&entries_[i]);
-      __builtin_prefetch(line);
-      __builtin_prefetch(line + (from_lo[r] ? 64 : 128), 1);
-    }
+    if (i != kNil) request(i, from_lo[r]);
   };
   auto chain_stage = [&](std::size_t p) {
     const std::size_t r = p % kRing;
@@ -208,11 +212,7 @@ void FlowTable::update_batch(const PacketMeta* metas, const PacketView* pkts, st
     // Most likely the flow is the next one in the chain (new flows go to the head, so an
     // older flow often sits behind a newer neighbour): misses in find() and in the counters
     // otherwise.
-    const std::uint32_t next = entries_[i].chain_next;
-    if (next == kNil) return;
-    const char* line = reinterpret_cast<const char*>(&entries_[next]);
-    __builtin_prefetch(line);
-    __builtin_prefetch(line + (from_lo[r] ? 64 : 128), 1);
+    if (entries_[i].chain_next != kNil) request(entries_[i].chain_next, from_lo[r]);
   };
   auto update_stage = [&](std::size_t p) {
     const std::size_t r = p % kRing;
