@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 
 #include "riptide/analyze/flow_meter_analyzer.hpp"
 #include "riptide/analyze/heavy_hitters.hpp"
@@ -17,6 +18,10 @@ Engine* g_engine = nullptr;
 
 extern "C" void on_stop_signal(int) {
   if (g_engine) g_engine->request_stop();
+}
+
+extern "C" void on_report_signal(int) {
+  if (g_engine) g_engine->request_report();
 }
 
 std::string join(const std::vector<std::string>& words) {
@@ -86,6 +91,8 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_flag("-q,--quiet", e.quiet, "no live status line");
   app.add_option("--flows-json", o.flows_json, "write one EVE-style JSON line per finished flow to FILE ('-': stdout)");
   app.add_option("--stats-json", e.stats_json_path, "write the per-stage figures as JSON to FILE at exit (and every --stats-interval)");
+  app.add_option("--metrics-listen", e.metrics_listen,
+                 "serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: 127.0.0.1; nothing listens unless asked)");
   app.add_option("--stats-interval", e.stats_json_interval_s, "seconds between --stats-json lines (0: only at exit)")
       ->check(CLI::Range(0u, 86400u));
   app.add_option("--max-flows", o.max_flows, "flow table size per packet thread; the least recent flow is evicted when full")
@@ -178,6 +185,13 @@ int run_engine(const char* cmd, RunOptions& o) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // A closed terminal (ssh gone) ends the run like Ctrl-C: report, flows and -w complete.
+  sigaction(SIGHUP, &sa, nullptr);
+  struct sigaction su {};
+  su.sa_handler = on_report_signal;
+  sigemptyset(&su.sa_mask);
+  su.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &su, nullptr);  // the report so far, on stderr; the run goes on
   std::signal(SIGPIPE, SIG_IGN);  // a closed output pipe is a write error, reported
 
   auto rep = (*engine)->run();
@@ -189,6 +203,13 @@ int run_engine(const char* cmd, RunOptions& o) {
     return 1;
   }
   std::fputs(format_report(*rep).c_str(), stderr);
+  if (rep->forced) {
+    // Threads that never returned still hold the engine: end the process without running
+    // destructors under them. Everything written so far has been flushed.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(1);
+  }
   // A fault in an input file or an output is reported above and makes the exit status 1,
   // but everything before it was processed and written.
   return rep->errors.empty() ? 0 : 1;

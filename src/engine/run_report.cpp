@@ -3,6 +3,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <algorithm>
 #include <iterator>
 #include <string>
 
@@ -28,18 +29,42 @@ void line(std::string& out, const char* fmt, auto... args) {
   if constexpr (sizeof...(args) == 0) {
     out += fmt;  // a fixed line: no format to expand
   } else {
-    char buf[512];
-    std::snprintf(buf, sizeof buf, fmt, args...);
-    out += buf;
+    const int n = std::snprintf(nullptr, 0, fmt, args...);
+    if (n > 0) {
+      std::string buf(static_cast<std::size_t>(n) + 1, '\0');
+      std::snprintf(buf.data(), buf.size(), fmt, args...);
+      buf.resize(static_cast<std::size_t>(n));
+      out += buf;
+    }
   }
   out += '\n';
 }
 
-struct DropPoint {
-  const char* name;
-  std::uint64_t count;
-  const char* explanation;
+std::string labels_text(const MetricDesc& d) {
+  std::string o;
+  for (const auto& [k, v] : d.labels) o += (o.empty() ? "" : ",") + k + "=" + v;
+  return o.empty() ? o : "{" + o + "}";
+}
+
+// Drop points of one kind, summed over labels (a per-thread breakdown follows when several
+// threads contributed).
+struct DropLine {
+  std::string name, advice, help;
+  std::uint64_t count = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> parts;
 };
+
+std::vector<DropLine> drop_lines(const RunReport& r, DropKind kind) {
+  std::vector<DropLine> out;
+  for (const auto& x : r.metrics) {
+    if (x.desc.drop != kind || !x.value || !*x.value) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const DropLine& d) { return d.name == x.desc.name; });
+    if (it == out.end()) it = out.insert(out.end(), DropLine{x.desc.name, x.desc.advice, x.desc.help, 0, {}});
+    it->count += *x.value;
+    it->parts.emplace_back(labels_text(x.desc), *x.value);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -98,50 +123,35 @@ std::string format_report(const RunReport& r) {
          static_cast<double>(r.offload_max_latency_ns) / 1e6);
 
   // The ledger: every packet handed to riptide is processed or counted somewhere.
-  const std::uint64_t accounted = r.processed + r.filtered_out + r.beyond_count + r.worker_queue_drops;
-  line(o, "  ledger       captured %s = processed %s + filtered %s + after -c %s + worker-queue drops %s: %s",
+  line(o, "  ledger       captured %s = processed %s + filtered %s + after -c %s + worker-queue drops %s%s: %s",
        grouped(r.captured).c_str(), grouped(r.processed).c_str(), grouped(r.filtered_out).c_str(),
        grouped(r.beyond_count).c_str(), grouped(r.worker_queue_drops).c_str(),
-       accounted == r.captured ? "adds up" : "DOES NOT ADD UP");
+       r.in_flight ? (" + in flight " + grouped(r.in_flight)).c_str() : "",
+       r.ledger_balanced() ? "adds up" : "DOES NOT ADD UP");
   if (r.live && r.kernel_exact)
     line(o, "  kernel       received %s = captured %s + kernel drops %s: %s", grouped(r.kernel_packets).c_str(),
          grouped(r.captured).c_str(), grouped(r.kernel_drops).c_str(),
          r.kernel_packets == r.captured + r.kernel_drops ? "adds up" : "DOES NOT ADD UP");
 
-  const DropPoint drops[] = {
-      {"if_rx_dropped", r.if_rx_dropped.value_or(0),
-       "the interface dropped packets before any socket saw them (no buffer, unknown protocol): not riptide's reading speed"},
-      {"if_rx_missed", r.if_rx_missed.value_or(0) + r.if_rx_fifo.value_or(0),
-       "the NIC ran out of receive descriptors: raise its RX ring (ethtool -G) or spread the load over queues (RSS)"},
-      {"softnet_backlog_drops", r.softnet_drops.value_or(0),
-       "a CPU's input backlog overflowed (all interfaces): raise net.core.netdev_max_backlog or spread interrupts (RPS)"},
-      {"kernel_drops", r.kernel_drops,
-       "kernel ring full: riptide read too slowly or the ring is too small; raise --ring-ms or add capture threads"},
-      {"worker_queue_drops", r.worker_queue_drops,
-       "a worker's queue was full: its analyzers are slower than the capture rate; add --workers or offload slow work"},
-      {"pcap_not_written", r.pcap_not_written,
-       "the -w output failed (disk full?) or a packet's link type differed from the file's; analysis went on"},
-  };
-  // Not packets: frames analyzers asked to send and calculations they asked to run. Listed
-  // apart so that a refused frame is not read as a lost packet.
-  const DropPoint undone[] = {
-      {"tx_refused", r.tx_refused, "an analyzer's frame was refused: no transmit path, or its queue was full"},
-      {"tx_failed", r.tx_failed, "the kernel did not take a frame an analyzer sent (link down, device queue full)"},
-      {"offload_refused", r.offload_refused,
-       "an analyzer's offloaded calculation was refused: the compute pool's queue was full; raise --offload-threads or --offload-queue"},
-  };
-  auto list = [&](const auto& points, const char* title) {
-    bool any = false;
-    for (const auto& d : points) {
-      if (!d.count) continue;
-      if (!any) line(o, "  %s", title);
-      any = true;
-      line(o, "    %-22s %12s  %s", d.name, grouped(d.count).c_str(), d.explanation);
+  // Drop points come from the registry: each stage registered its own with its advice.
+  auto list = [&](DropKind kind, const char* title) {
+    const auto lines = drop_lines(r, kind);
+    if (lines.empty()) return false;
+    line(o, "  %s", title);
+    for (const auto& d : lines) {
+      line(o, "    %-22s %12s  %s: %s", d.name.c_str(), grouped(d.count).c_str(), d.help.c_str(), d.advice.c_str());
+      if (d.parts.size() > 1)
+        for (const auto& [where, n] : d.parts) line(o, "      %-20s %12s", where.c_str(), grouped(n).c_str());
     }
-    return any;
+    return true;
   };
-  if (!list(drops, "where packets were lost:")) line(o, "  no packet was lost at any stage");
-  list(undone, "work analyzers asked for that was not done (frames, calculations; not packets):");
+  const bool lost = list(DropKind::packets, "where packets were lost:");
+  const bool unwritten = list(DropKind::output, "what was accepted for an output and not written:");
+  if (!lost && !unwritten) {
+    if (r.ledger_balanced()) line(o, "  no packet was lost at any stage");
+    else line(o, "  the ledger does not add up: some packets are not accounted for (a riptide bug: please report it)");
+  }
+  list(DropKind::work, "work analyzers asked for that was not done (frames, calculations; not packets):");
   for (const auto& a : r.analyzers)
     if (a.errors)
       line(o, "    analyzer %s threw %s time(s)%s: a bug in that analyzer; capture was not affected", a.name.c_str(),
@@ -154,18 +164,51 @@ std::string format_status(const RunReport& now, const RunReport& prev, double dt
   if (dt <= 0) dt = 1;
   const double pps = static_cast<double>(now.captured - prev.captured) / dt;
   const double mbps = static_cast<double>(now.captured_bytes - prev.captured_bytes) * 8 / dt / 1e6;
-  char buf[256];
+  char buf[320];
   std::snprintf(buf, sizeof buf,
-                "[%6.1fs] %9.0f pps %8.1f Mbit/s | captured %" PRIu64 " processed %" PRIu64
-                " | drops: kernel %" PRIu64 " worker-queue %" PRIu64 " interface %" PRIu64,
-                now.elapsed_s, pps, mbps, now.captured, now.processed, now.kernel_drops, now.worker_queue_drops,
-                now.if_rx_dropped.value_or(0) + now.if_rx_missed.value_or(0) + now.softnet_drops.value_or(0));
-  return buf;
+                "[%6.1fs] %9.0f pps %8.1f Mbit/s | captured %" PRIu64 " processed %" PRIu64,
+                now.elapsed_s, pps, mbps, now.captured, now.processed);
+  std::string o = buf;
+  if (now.file_bytes) {
+    // Files: how far, and how long at this pace.
+    const double share = static_cast<double>(now.file_bytes_read) / static_cast<double>(now.file_bytes);
+    const double bps = static_cast<double>(now.file_bytes_read - prev.file_bytes_read) / dt;
+    const double left = bps > 0 ? static_cast<double>(now.file_bytes - now.file_bytes_read) / bps : -1;
+    std::snprintf(buf, sizeof buf, " | %5.1f%% of %.1f MB", share * 100, static_cast<double>(now.file_bytes) / 1e6);
+    o += buf;
+    if (left >= 0) {
+      std::snprintf(buf, sizeof buf, ", %.0f s left", left);
+      o += buf;
+    }
+  }
+  if (now.live) {
+    std::snprintf(buf, sizeof buf, " | drops: kernel %" PRIu64 " worker-queue %" PRIu64 " interface %" PRIu64,
+                  now.kernel_drops, now.worker_queue_drops,
+                  now.if_rx_dropped.value_or(0) + now.if_rx_missed.value_or(0) + now.softnet_drops.value_or(0));
+    o += buf;
+  } else if (now.worker_queue_drops) {
+    o += " | worker-queue drops " + std::to_string(now.worker_queue_drops);
+  }
+  // Several capture threads: each one's rate, so an unbalanced fanout or a hot thread shows.
+  std::string per;
+  int threads = 0;
+  for (const auto& x : now.metrics) {
+    if (x.desc.name != "captured" || !x.value) continue;
+    std::uint64_t before = 0;
+    for (const auto& y : prev.metrics)
+      if (y.desc.name == "captured" && y.desc.labels == x.desc.labels && y.value) before = *y.value;
+    std::snprintf(buf, sizeof buf, "%s%.0f", per.empty() ? "" : " ", static_cast<double>(*x.value - before) / dt);
+    per += buf;
+    ++threads;
+  }
+  if (threads > 1) o += " | pps per thread " + per;
+  return o;
 }
 
 std::string report_json(const RunReport& r) {
   nlohmann::ordered_json j;
   j["final"] = r.final;
+  if (r.forced) j["forced_stop"] = true;
   j["input"] = r.input;
   j["topology"] = r.topology;
   j["elapsed_s"] = r.elapsed_s;
@@ -186,6 +229,7 @@ std::string report_json(const RunReport& r) {
   j["worker_queue_drops"] = r.worker_queue_drops;
   j["copy_truncated"] = r.copy_truncated;
   j["processed"] = r.processed;
+  j["in_flight"] = r.in_flight;
   j["interface_losses"] = r.interface_losses;
   j["ledger_balanced"] = r.ledger_balanced();
   nlohmann::ordered_json d;
@@ -211,9 +255,16 @@ std::string report_json(const RunReport& r) {
   j["pcap_written"] = r.pcap_written;
   j["pcap_not_written"] = r.pcap_not_written;
   j["tx_iface"] = r.tx_iface;
-  j["tx_sent"] = r.tx_sent;
-  j["tx_failed"] = r.tx_failed;
-  j["tx_retried"] = r.tx_retried;
+  // The socket's own counters are known once the transmit thread stopped: null before.
+  if (r.tx_known) {
+    j["tx_sent"] = r.tx_sent;
+    j["tx_failed"] = r.tx_failed;
+    j["tx_retried"] = r.tx_retried;
+  } else {
+    j["tx_sent"] = nullptr;
+    j["tx_failed"] = nullptr;
+    j["tx_retried"] = nullptr;
+  }
   j["tx_refused"] = r.tx_refused;
   j["offload_submitted"] = r.offload_submitted;
   j["offload_completed"] = r.offload_completed;
@@ -221,6 +272,20 @@ std::string report_json(const RunReport& r) {
   j["offload_failed"] = r.offload_failed;
   j["offload_max_latency_ns"] = r.offload_max_latency_ns;
   j["errors"] = r.errors;
+  // Every registered figure with its labels: what the fields above summarise.
+  nlohmann::ordered_json ms = nlohmann::ordered_json::array();
+  for (const auto& x : r.metrics) {
+    nlohmann::ordered_json m;
+    m["name"] = x.desc.name;
+    if (!x.desc.labels.empty()) {
+      nlohmann::ordered_json l = nlohmann::ordered_json::object();
+      for (const auto& [k, v] : x.desc.labels) l[k] = v;
+      m["labels"] = l;
+    }
+    if (x.value) m["value"] = *x.value; else m["value"] = nullptr;
+    ms.push_back(m);
+  }
+  j["metrics"] = ms;
   return j.dump();
 }
 

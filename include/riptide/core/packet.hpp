@@ -52,6 +52,8 @@ class PacketBatch {
   bool empty() const noexcept { return n_ == 0; }
   bool full() const noexcept { return n_ == kCapacity; }
   void clear() noexcept { n_ = 0; }
+  // Keeps the first n packets (n <= size()): a filter that compacts in place ends with this.
+  void truncate(std::size_t n) noexcept { n_ = n < n_ ? n : n_; }
   // Caller checks full() first; sources never overfill.
   void push(const PacketView& p) noexcept { pkts_[n_++] = p; }
   const PacketView& operator[](std::size_t i) const noexcept { return pkts_[i]; }

@@ -43,8 +43,12 @@ class Engine {
   // faults in a file are in report.errors with everything before them processed.
   Result<RunReport> run();
 
-  // Async-signal-safe: sets a flag and wakes the watching thread (one futex call).
+  // Async-signal-safe: counts a stop request and wakes the watching thread (one futex call).
+  // The first stops the run cleanly (drain, stop analyzers, flush outputs); a second one ends
+  // run() within 2 s even if an analyzer never returns, with the report of what is known.
   void request_stop() noexcept;
+  // Async-signal-safe: the watching thread prints the report so far to stderr (SIGUSR1).
+  void request_report() noexcept;
 
   // Snapshot of the figures so far (any thread).
   RunReport snapshot() const;
@@ -54,7 +58,6 @@ class Engine {
  private:
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
-  std::atomic<bool> stop_requested_{false};
 };
 
 }  // namespace riptide

@@ -56,6 +56,10 @@ struct EngineConfig {
   TxOptions tx;
   AnalyzerLimits analyzer_limits;
 
+  // --metrics-listen: serve the Prometheus text format at http://ADDR:PORT/metrics ("" off).
+  // "PORT" alone listens on 127.0.0.1; any other address must be written out.
+  std::string metrics_listen;
+
   std::string stats_json_path;          // --stats-json: figures every interval and at exit
   std::uint32_t stats_json_interval_s = 0;  // 0: only at exit
 };

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "riptide/analyze/analyzer.hpp"
+#include "riptide/core/metrics.hpp"
 #include "riptide/decode/decoder.hpp"
 
 namespace riptide {
@@ -25,6 +26,7 @@ struct RunReport {
   bool live = false;
   double elapsed_s = 0;
   bool final = false;    // false for the periodic snapshots
+  bool forced = false;   // a second stop request ended the run before every thread did
 
   // Interface, before any socket: deltas over the run; nullopt when the system lacks them.
   std::optional<std::uint64_t> if_rx_dropped, if_rx_missed, if_rx_fifo, softnet_drops;
@@ -39,6 +41,7 @@ struct RunReport {
   std::uint64_t worker_queue_drops = 0;
   std::uint64_t copy_truncated = 0;
   std::uint64_t processed = 0;      // went through every analyzer
+  std::uint64_t in_flight = 0;      // dispatch: in a worker's queue at the snapshot (0 at the end)
   std::uint64_t interface_losses = 0;
 
   DecodeStats decode;
@@ -47,16 +50,22 @@ struct RunReport {
   std::uint64_t pcap_written = 0, pcap_not_written = 0;  // -w
   std::uint64_t flow_records = 0, flow_records_dropped = 0;
   std::string tx_iface;  // "" : no transmit path
+  bool tx_known = false;  // tx_sent/failed/retried are read once the transmit thread stopped
   std::uint64_t tx_sent = 0, tx_failed = 0, tx_retried = 0, tx_refused = 0;
   // The compute pool (AnalyzerContext::offload): refused = queue full, the task was dropped.
   std::uint64_t offload_submitted = 0, offload_refused = 0, offload_completed = 0, offload_failed = 0;
   std::int64_t offload_max_latency_ns = 0;  // submit -> back on the analyzer's thread
 
+  std::uint64_t file_bytes_read = 0, file_bytes = 0;  // files: progress (file_bytes 0: unknown)
+
   std::vector<std::string> errors;  // file faults, output failures: one line each
 
-  // captured == processed + filtered_out + beyond_count + worker_queue_drops.
+  // Every registered figure at the moment of the snapshot: the fields above are views of it.
+  std::vector<MetricSample> metrics;
+
+  // captured == processed + filtered_out + beyond_count + worker_queue_drops + in_flight.
   bool ledger_balanced() const noexcept {
-    return captured == processed + filtered_out + beyond_count + worker_queue_drops;
+    return captured == processed + filtered_out + beyond_count + worker_queue_drops + in_flight;
   }
   std::uint64_t total_drops() const noexcept { return kernel_drops + worker_queue_drops; }
 };

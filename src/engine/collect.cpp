@@ -1,0 +1,86 @@
+// The RunReport of a moment: a snapshot of the metrics registry, with the ledger's fields
+// taken from it by name, plus what only the end of a run knows (errors, transmit totals).
+#include <algorithm>
+
+#include "engine/engine_impl.hpp"
+
+namespace riptide {
+
+namespace {
+
+std::uint64_t total(const MetricsSnapshot& s, std::string_view name) { return s.total(name).value_or(0); }
+
+std::string label_of(const MetricSample& x, std::string_view key) {
+  for (const auto& [k, v] : x.desc.labels)
+    if (k == key) return v;
+  return {};
+}
+
+}  // namespace
+
+RunReport Engine::Impl::collect(bool final) const {
+  RunReport r;
+  r.final = final;
+  r.live = live();
+  r.topology = std::string(to_string(cfg.topology));
+  r.elapsed_s = final ? elapsed_s : std::chrono::duration<double>(engine::Clock::now() - started).count();
+  r.input = sources.empty() ? std::string() : sources.front()->describe();
+  if (sources.size() > 1) r.input += " x" + std::to_string(sources.size());
+
+  MetricsSnapshot s = metrics.snapshot();
+  r.captured = total(s, "captured");
+  r.captured_bytes = total(s, "captured_bytes");
+  r.filtered_out = total(s, "filtered_out");
+  r.beyond_count = total(s, "beyond_count");
+  r.processed = total(s, "processed");
+  r.worker_queue_drops = total(s, "worker_queue_drops");
+  r.in_flight = total(s, "in_flight");
+  r.interface_losses = total(s, "interface_losses");
+  r.kernel_packets = total(s, "kernel_packets");
+  r.kernel_drops = total(s, "kernel_drops");
+  r.kernel_freezes = total(s, "kernel_freezes");
+  r.kernel_exact = final && !afpacket.empty();
+  r.if_rx_dropped = s.total("if_rx_dropped");
+  r.if_rx_missed = s.total("if_rx_missed");
+  r.if_rx_fifo = s.total("if_rx_fifo");
+  r.softnet_drops = s.total("softnet_backlog_drops");
+  r.file_bytes_read = total(s, "file_bytes_read");
+  r.file_bytes = total(s, "file_bytes");
+  if (dispatcher) r.copy_truncated = dispatcher->total_stats().copy_truncated;
+
+  for (const auto& p : decode) {
+    std::lock_guard lk(p->mu);
+    r.decode.merge(p->stats);
+  }
+  for (const auto& f : factories) {
+    AnalyzerReport ar;
+    ar.name = std::string(f->name());
+    for (const auto& x : s.samples) {
+      if (label_of(x, "analyzer") != ar.name || !x.value) continue;
+      if (x.desc.name == "analyzer_errors") ar.errors = *x.value;
+      else if (x.desc.name == "analyzer_disabled") ar.disabled = *x.value;
+      else if (x.desc.name == "analyzer_timer_fires") ar.timer_fires = *x.value;
+      else if (x.desc.name.rfind("analyzer_", 0) == 0)
+        ar.counters.push_back({x.desc.name.substr(9), *x.value});
+    }
+    r.analyzers.push_back(std::move(ar));
+  }
+  r.tx_iface = tx_iface;
+  r.tx_known = s.total("tx_sent").has_value();
+  r.tx_sent = total(s, "tx_sent");
+  r.tx_failed = total(s, "tx_failed");
+  r.tx_retried = total(s, "tx_retried");
+  r.tx_refused = total(s, "tx_refused");
+  r.pcap_written = total(s, "pcap_written");
+  r.pcap_not_written = total(s, "pcap_not_written");
+  r.offload_submitted = total(s, "offload_submitted");
+  r.offload_completed = total(s, "offload_completed");
+  r.offload_refused = total(s, "offload_refused");
+  r.offload_failed = total(s, "offload_failed");
+  r.offload_max_latency_ns = static_cast<std::int64_t>(total(s, "offload_max_latency_seconds"));
+  r.errors = errors_copy();
+  r.metrics = std::move(s.samples);
+  return r;
+}
+
+}  // namespace riptide

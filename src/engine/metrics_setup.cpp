@@ -1,0 +1,263 @@
+// Every figure of a run, registered once by name. The status line, the stats JSON, the
+// report and the Prometheus endpoint read these; none of them reaches into a stage itself.
+#include <algorithm>
+#include <cctype>
+
+#include "engine/engine_impl.hpp"
+
+namespace riptide {
+
+namespace {
+
+MetricDesc counter(std::string name, std::string help, MetricLabels labels = {}) {
+  return {std::move(name), std::move(help), MetricType::counter, std::move(labels), {}, DropKind::none};
+}
+MetricDesc gauge(std::string name, std::string help, MetricLabels labels = {}) {
+  return {std::move(name), std::move(help), MetricType::gauge, std::move(labels), {}, DropKind::none};
+}
+MetricDesc drop(std::string name, std::string help, DropKind kind, std::string advice, MetricLabels labels = {}) {
+  return {std::move(name), std::move(help), MetricType::counter, std::move(labels), std::move(advice), kind};
+}
+
+// Analyzer counter names become part of metric names: keep [a-z0-9_].
+std::string metric_word(std::string_view s) {
+  std::string o;
+  for (char c : s) o += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+  return o.empty() ? std::string("unnamed") : o;
+}
+
+}  // namespace
+
+void Engine::Impl::register_metrics() {
+  const bool disp = dispatcher != nullptr;
+  const std::size_t ncap = sources.size();
+
+  // The ledger: one group so that its figures come from one read. Workers' processed counts
+  // are read before the capture threads' totals: whatever a worker had processed was
+  // dispatched before that, so in_flight (dispatched - processed) is never negative.
+  {
+    std::vector<MetricDesc> d;
+    for (std::size_t w = 0; disp && w < worker_processed.size(); ++w)
+      d.push_back(counter("processed", "packets that went through every analyzer", {{"worker", std::to_string(w)}}));
+    for (std::size_t i = 0; i < ncap; ++i) {
+      const MetricLabels t{{"thread", std::to_string(i)}};
+      d.push_back(counter("captured", "packets the source handed to riptide", t));
+      d.push_back(counter("captured_bytes", "wire bytes of the captured packets", t));
+      d.push_back(counter("filtered_out", "packets the user-space filter rejected (files; not drops)", t));
+      d.push_back(counter("beyond_count", "packets read after the -c limit was reached, not analyzed", t));
+      if (disp) {
+        d.push_back(counter("dispatched", "packets handed to a worker's queue", t));
+        d.push_back(drop("worker_queue_drops", "packets lost because a worker's queue was full", DropKind::packets,
+                         "a worker's analyzers are slower than the capture rate: add --workers, raise --worker-ring, "
+                         "or offload slow work",
+                         t));
+      } else {
+        d.push_back(counter("processed", "packets that went through every analyzer", t));
+      }
+      d.push_back(counter("interface_losses", "times the capture interface went away", t));
+    }
+    d.push_back(gauge("in_flight", "packets captured and not yet accounted for: in a capture thread's batch or a worker's queue"));
+    metrics.add_group(std::move(d), [this, disp, ncap](std::span<MetricValue> v) {
+      std::size_t k = 0;
+      std::uint64_t done = 0, handed = 0, in_progress = 0;
+      for (std::size_t w = 0; disp && w < worker_processed.size(); ++w) {
+        const auto p = worker_processed[w].load(std::memory_order_relaxed);
+        done += p;
+        v[k++] = p;
+      }
+      for (std::size_t i = 0; i < ncap; ++i) {
+        const auto t = counters[i]->read();
+        v[k++] = t.captured;
+        v[k++] = t.bytes;
+        v[k++] = t.filtered;
+        v[k++] = t.beyond;
+        if (disp) {
+          v[k++] = t.dispatched;
+          v[k++] = t.queue_drops;
+        } else {
+          v[k++] = t.processed;
+        }
+        v[k++] = t.iface_losses;
+        in_progress += t.in_progress;
+        handed += t.captured - t.filtered - t.beyond - t.queue_drops;
+      }
+      // Workers topology: the batch each thread is on. Dispatch: everything handed on (in the
+      // batch being dispatched, or in a queue) that no worker has finished; workers may already
+      // have taken part of the current batch, which is why this is not in_progress + queued.
+      // A worker count above what was handed on cannot happen: if it did, the clamp to 0 makes
+      // the ledger visibly fail to add up.
+      v[k++] = disp ? (handed >= done ? handed - done : 0) : in_progress;
+    });
+  }
+
+  // The kernel's side of each socket (live) and the source's own counters.
+  for (std::size_t i = 0; i < ncap && live(); ++i) {
+    const MetricLabels t{{"thread", std::to_string(i)}};
+    metrics.add_group(
+        {counter("kernel_packets", "packets the kernel passed to the socket's ring (after its filter)", t),
+         drop("kernel_drops", "packets the kernel could not put in the ring (ring full)", DropKind::packets,
+              "riptide read too slowly or the ring is too small: raise --ring-ms or add capture threads", t),
+         counter("kernel_freezes", "TPACKET_V3 queue freezes (the ring filled up)", t)},
+        [this, i](std::span<MetricValue> v) {
+          const auto st = sources[i]->stats();
+          v[0] = st.kernel_packets;
+          v[1] = st.kernel_drops;
+          v[2] = st.freeze_count;
+        });
+  }
+
+  if (live() && !cfg.capture.iface.empty()) {
+    const MetricLabels l{{"interface", cfg.capture.iface}};
+    metrics.add_group(
+        {drop("if_rx_dropped", "the interface dropped packets before any socket saw them", DropKind::packets,
+              "no buffer or unknown protocol at the interface: not riptide's reading speed", l),
+         drop("if_rx_missed", "the NIC ran out of receive descriptors", DropKind::packets,
+              "raise the NIC's RX ring (ethtool -G) or spread the load over queues (RSS)", l),
+         drop("if_rx_fifo", "the NIC's receive FIFO overflowed", DropKind::packets,
+              "raise the NIC's RX ring (ethtool -G) or spread the load over queues (RSS)", l),
+         drop("softnet_backlog_drops", "a CPU's input backlog overflowed (all interfaces)", DropKind::packets,
+              "raise net.core.netdev_max_backlog or spread interrupts (RPS)")},
+        [this](std::span<MetricValue> v) {
+          auto delta = [](const std::optional<std::uint64_t>& a, const std::optional<std::uint64_t>& b) -> MetricValue {
+            if (!a || !b) return std::nullopt;
+            // 32-bit columns wrap: a smaller value now means it wrapped once, not zero drops.
+            return *b >= *a ? *b - *a : (*b + (std::uint64_t{1} << 32)) - *a;
+          };
+          const auto now = read_iface_counters(cfg.capture.iface);
+          v[0] = delta(if_start.rx_dropped, now.rx_dropped);
+          v[1] = delta(if_start.rx_missed_errors, now.rx_missed_errors);
+          v[2] = delta(if_start.rx_fifo_errors, now.rx_fifo_errors);
+          v[3] = delta(if_start.softnet_backlog_drops, now.softnet_backlog_drops);
+        });
+  }
+
+  // Decode: summed over threads from what each published.
+  metrics.add_group(
+      {counter("decode_packets", "packets decoded"), counter("decode_ok", "packets decoded without error"),
+       counter("decode_errors", "packets with a decode error (still analyzed as far as they decoded)"),
+       counter("snaplen_truncated", "packets cut by the snapshot length (not an error)")},
+      [this](std::span<MetricValue> v) {
+        DecodeStats d;
+        for (const auto& p : decode) {
+          std::lock_guard lk(p->mu);
+          d.merge(p->stats);
+        }
+        v[0] = d.packets;
+        v[1] = d.decoded_ok;
+        v[2] = d.total_errors();
+        v[3] = d.snaplen_truncated;
+      });
+
+  if (file) {
+    metrics.add(counter("file_bytes_read", "bytes of the input file read so far"),
+                [this]() -> MetricValue { return file_bytes_read.load(std::memory_order_relaxed); });
+    if (file_size)
+      metrics.add(gauge("file_bytes", "size of the input file"), [this]() -> MetricValue { return file_size; });
+  }
+
+  // Analyzers: the engine's own figures per analyzer, and each analyzer's counters() as its
+  // threads last published them. Names are learnt now, from each instance before it starts.
+  for (std::size_t f = 0; f < factories.size(); ++f) {
+    const std::string name(factories[f]->name());
+    const MetricLabels l{{"analyzer", name}};
+    std::vector<std::string> cnames;
+    for (const auto& set : sets) {
+      if (f >= set->slots().size()) continue;
+      std::vector<AnalyzerCounter> cs;
+      try {
+        set->slots()[f]->a->counters(cs);
+      } catch (...) {
+      }
+      for (const auto& c : cs)
+        if (std::find(cnames.begin(), cnames.end(), c.name) == cnames.end()) cnames.push_back(c.name);
+    }
+    std::vector<MetricDesc> d{
+        drop("analyzer_errors", "exceptions an analyzer threw (caught; the analyzer goes on)", DropKind::none,
+             "a bug in that analyzer", l),
+        counter("analyzer_disabled", "instances switched off after too many errors", l),
+        counter("analyzer_timer_fires", "calls of the analyzer's timers", l)};
+    for (const auto& c : cnames) d.push_back(counter("analyzer_" + metric_word(c), "the analyzer's own counter '" + c + "'", l));
+    metrics.add_group(std::move(d), [this, f, cnames](std::span<MetricValue> v) {
+      std::uint64_t errs = 0, disabled = 0, fires = 0;
+      std::vector<std::uint64_t> sums(cnames.size(), 0);
+      for (std::size_t s = 0; s < sets.size(); ++s) {
+        if (f >= sets[s]->slots().size()) continue;
+        const auto& slot = *sets[s]->slots()[f];
+        errs += slot.errors.load(std::memory_order_relaxed);
+        disabled += slot.disabled.load(std::memory_order_relaxed) ? 1 : 0;
+        fires += slot.timer_fires.load(std::memory_order_relaxed);
+        std::lock_guard lk(published[s]->mu);
+        if (f >= published[s]->by_slot.size()) continue;
+        for (const auto& c : published[s]->by_slot[f]) {
+          const auto it = std::find(cnames.begin(), cnames.end(), c.name);
+          if (it != cnames.end()) sums[static_cast<std::size_t>(it - cnames.begin())] += c.value;
+        }
+      }
+      v[0] = errs;
+      v[1] = disabled;
+      v[2] = fires;
+      for (std::size_t k = 0; k < cnames.size(); ++k) v[3 + k] = sums[k];
+    });
+  }
+
+  if (writer) {
+    metrics.add_group(
+        {counter("pcap_written", "packets written to the -w file"),
+         drop("pcap_not_written", "packets accepted for -w that were not written", DropKind::output,
+              "the -w output failed (disk full?) or a packet's link type differed from the file's; analysis went on")},
+        [this](std::span<MetricValue> v) {
+          std::lock_guard lk(writer_mu);
+          const auto ws = writer->stats();
+          v[0] = ws.packets;
+          v[1] = ws.dropped_after_error + ws.link_mismatch;
+        });
+  }
+
+  if (tx || live() || !cfg.tx.iface.empty()) {
+    metrics.add_group(
+        {counter("tx_sent", "frames analyzers sent that the kernel accepted"),
+         drop("tx_failed", "frames the kernel did not take", DropKind::work, "link down or device queue full"),
+         counter("tx_retried", "frames sent again after the device queue was full")},
+        [this](std::span<MetricValue> v) {
+          // The socket's counters belong to the transmit thread until it stops: unknown before.
+          if (!tx_stopped.load(std::memory_order_acquire)) return;
+          v[0] = tx_final.sent;
+          v[1] = tx_final.failed;
+          v[2] = tx_final.retried;
+        });
+  }
+  metrics.add(drop("tx_refused", "frames analyzers asked to send that were refused", DropKind::work,
+                   "no transmit path, or its queue was full: raise --tx-queue"),
+              [this]() -> MetricValue {
+                std::uint64_t n = 0;
+                for (const auto& s : sets) n += s->context().tx_refused();
+                return n;
+              });
+  metrics.add_group(
+      {counter("offload_submitted", "calculations analyzers offloaded"),
+       counter("offload_completed", "offloaded calculations whose result came back"),
+       drop("offload_refused", "offloaded calculations refused", DropKind::work,
+            "the compute pool's queue was full: raise --offload-threads or --offload-queue"),
+       counter("offload_failed", "offloaded calculations that threw"),
+       [] {
+         auto g = gauge("offload_max_latency_seconds", "longest time from submit to the result back on the analyzer's thread");
+         g.per_unit = 1'000'000'000;  // kept in nanoseconds
+         return g;
+       }()},
+      [this](std::span<MetricValue> v) {
+        std::uint64_t refused = 0;
+        for (const auto& s : sets) refused += s->context().offload_refused();
+        if (!pool) {
+          v[0] = 0, v[1] = 0, v[2] = refused, v[3] = 0, v[4] = 0;
+          return;
+        }
+        const auto os = pool->stats();
+        v[0] = os.submitted;
+        v[1] = os.completed;
+        v[2] = os.refused + refused;
+        v[3] = os.failed;
+        v[4] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, os.max_latency_ns));
+      });
+}
+
+}  // namespace riptide

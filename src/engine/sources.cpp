@@ -1,0 +1,139 @@
+// Opening what a run reads and writes (sources, the -w output, the transmit path), and what
+// a capture thread does when its interface goes away.
+#include <linux/filter.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+#include "engine/engine_impl.hpp"
+#include "riptide/capture/afpacket_source.hpp"
+#include "riptide/capture/pcap_live_source.hpp"
+
+namespace riptide {
+
+Result<void> Engine::Impl::open_sources() {
+  if (cfg.backend == Backend::file) {
+    auto f = open_capture_file(cfg.read_file);
+    if (!f) return f.error();
+    file = f->get();
+    link = file->link_type();
+    struct stat st{};
+    if (cfg.read_file != "-" && ::stat(cfg.read_file.c_str(), &st) == 0 && S_ISREG(st.st_mode))
+      file_size = static_cast<std::uint64_t>(st.st_size);
+    if (!cfg.filter.empty()) {
+      auto bf = BpfFilter::compile(cfg.filter, link, std::max<std::uint32_t>(file->snaplen(), 65535));
+      if (!bf) return bf.error();
+      user_filter.emplace(std::move(*bf));
+    }
+    sources.push_back(std::move(*f));
+    return {};
+  }
+
+  std::optional<BpfFilter> kernel_filter;
+  if (!cfg.filter.empty() && cfg.backend == Backend::afpacket) {
+    auto bf = BpfFilter::compile_for_interface(cfg.filter, cfg.capture.iface, cfg.capture.snaplen);
+    if (!bf) return bf.error();
+    kernel_filter.emplace(std::move(*bf));
+    cfg.capture.bpf = kernel_filter->kernel_program();  // copied by open()
+  }
+  if (cfg.backend == Backend::pcap) {
+    if (cfg.capture_threads != 1)
+      return make_error(Errc::invalid_argument, "the pcap backend has no fanout: use one capture thread");
+    auto s = PcapLiveSource::open(cfg.capture, cfg.filter);
+    if (!s) return s.error();
+    link = (*s)->link_type();
+    sources.push_back(std::move(*s));
+  } else if (cfg.capture_threads <= 1) {
+    cfg.capture.fanout.reset();
+    auto s = AfPacketSource::open(cfg.capture);
+    if (!s) return s.error();
+    link = (*s)->link_type();
+    afpacket.push_back(s->get());
+    sources.push_back(std::move(*s));
+  } else {
+    if (!cfg.capture.fanout) cfg.capture.fanout = FanoutConfig{};
+    if (cfg.capture.fanout->group_id == 0)
+      cfg.capture.fanout->group_id = static_cast<std::uint16_t>(getpid() & 0xffff);
+    auto g = open_fanout_group(cfg.capture, cfg.capture_threads);
+    if (!g) return g.error();
+    link = g->front()->link_type();
+    for (auto& s : *g) {
+      afpacket.push_back(s.get());
+      sources.push_back(std::move(s));
+    }
+  }
+  cfg.capture.bpf = nullptr;
+  if_start = read_iface_counters(cfg.capture.iface);
+  return {};
+}
+
+Result<void> Engine::Impl::open_outputs() {
+  if (cfg.write_path.empty()) return {};
+  const std::uint32_t snap = file ? file->snaplen() : cfg.capture.snaplen;
+  auto w = PcapWriter::open(cfg.write_path, link, snap, true);
+  if (!w) return w.error();
+  writer = std::move(*w);
+  return {};
+}
+
+Result<void> Engine::Impl::open_tx() {
+  if (cfg.tx.disabled) return {};
+  const bool explicit_iface = !cfg.tx.iface.empty();
+  const std::string iface = explicit_iface ? cfg.tx.iface : live() ? cfg.capture.iface : std::string();
+  if (iface.empty()) return {};
+  if (cfg.tx.queue == 0 || cfg.tx.queue > (1u << 20))
+    return make_error(Errc::invalid_argument, "transmit queue must hold between 1 and 1048576 frames");
+  auto sock = TxSocket::open(iface, cfg.tx.socket);
+  if (!sock) {
+    if (explicit_iface) return make_error(sock.error().code, "transmit interface: " + sock.error().message);
+    // Defaulted from the capture interface: capture matters more than sending.
+    std::fprintf(stderr, "riptide: no transmit path (%s); analyzers' frames will be refused\n",
+                 sock.error().message.c_str());
+    return {};
+  }
+  txq = std::make_unique<TxQueue>(cfg.tx.queue);
+  // The queue wakes the thread when an analyzer sends: an idle transmit path costs nothing.
+  tx = std::make_unique<TxThread>(std::move(*sock), *txq, TxThreadConfig{});
+  tx_iface = iface;
+  return {};
+}
+
+// Stops new packets entering a live socket's ring, so that after draining it the kernel's
+// count is final and the ledger is exact: a filter that rejects everything is attached, and
+// the kernel counts only packets its filter accepted.
+void Engine::Impl::freeze(std::size_t idx) noexcept {
+  if (idx >= afpacket.size()) return;
+  sock_filter reject{BPF_RET | BPF_K, 0, 0, 0};
+  sock_fprog prog{1, &reject};
+  (void)setsockopt(afpacket[idx]->fd(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+}
+
+bool Engine::Impl::handle_source_error(std::size_t idx, engine::CaptureTotals& t, const Error& e) {
+  if (e.code != Errc::interface_down || idx >= afpacket.size()) {
+    add_error(e.message);
+    if (live()) fatal.store(true);
+    return false;
+  }
+  ++t.iface_losses;
+  counters[idx]->publish(t);
+  if (cfg.exit_on_iface_loss) {
+    add_error(e.message + " (exiting: --exit-on-iface-loss)");
+    fatal.store(true);
+    return false;
+  }
+  if (idx == 0) std::fprintf(stderr, "riptide: %s; waiting for it to come back\n", e.message.c_str());
+  while (!stopping.load(std::memory_order_relaxed)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (afpacket[idx]->reopen()) {
+      if (idx == 0) std::fprintf(stderr, "riptide: interface '%s' is back, capture resumed\n", cfg.capture.iface.c_str());
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace riptide
