@@ -113,13 +113,11 @@ void BM_eth_ipv4_tcp_truncated(benchmark::State& s) {
   run(s, f, 40);
 }
 
-// The shared corpus sits beside the source tree; RIPTIDE_PCAP_DIR in the environment overrides.
+// The captures kept in the repository (tests/data/pcaps); RIPTIDE_PCAP_DIR in the environment
+// points at another copy.
 std::string mixed_capture_path() {
-  if (const char* dir = std::getenv("RIPTIDE_PCAP_DIR")) return std::string(dir) + "/pcap_examples/many-protocols.pcap";
-  std::string src = __FILE__;  // <tree>/bench/bench_decoder.cpp
-  const std::size_t cut = src.rfind("bench/");
-  src = cut == 0 || cut == std::string::npos ? std::string(".") : src.substr(0, cut - 1);
-  return src + "/../shared/pcaps/pcapplusplus/pcap_examples/many-protocols.pcap";
+  const char* dir = std::getenv("RIPTIDE_PCAP_DIR");
+  return std::string(dir != nullptr ? dir : RIPTIDE_PCAP_DIR) + "/pcap_examples/many-protocols.pcap";
 }
 
 // Every packet of a real mixed capture, in order, held in memory.

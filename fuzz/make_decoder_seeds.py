@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write decoder fuzz seeds: one file per packet, prefixed with the link selector byte.
 
-Usage: make_decoder_seeds.py OUT_DIR [PCAP_DIR]   (PCAP_DIR defaults to the shared pcapplusplus set)
+Usage: make_decoder_seeds.py OUT_DIR [PCAP_DIR]   (PCAP_DIR defaults to tests/data/pcaps/pcapplusplus)
 
 The selector byte must match kDecoderFuzzLinks in harness_decoder.hpp. Packets of link types
 the decoder does not handle are skipped. pcap and pcapng are parsed here directly.
@@ -72,7 +72,8 @@ def main():
     if len(sys.argv) < 2:
         sys.exit("usage: make_decoder_seeds.py OUT_DIR [PCAP_DIR]")
     out = sys.argv[1]
-    src = sys.argv[2] if len(sys.argv) > 2 else "/work/shared/pcaps/pcapplusplus"
+    here = os.path.dirname(os.path.abspath(__file__))
+    src = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "..", "tests", "data", "pcaps", "pcapplusplus")
     os.makedirs(out, exist_ok=True)
     written = 0
     for root, _, files in os.walk(src):

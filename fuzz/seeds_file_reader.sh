@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Seeds for the file-reader fuzzer: the small captures of the shared corpus, as they are.
+# Seeds for the file-reader fuzzer: the small test captures (tests/data/pcaps), as they are.
 set -euo pipefail
 src=${1:?pcaps dir}; out=${2:?corpus dir}
 mkdir -p "$out"

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target in BUILD_DIR for SECONDS each: first it replays the saved
-# crashers (fuzz/crashers/<target>/), then fuzzes from seeds made from ../shared/pcaps
+# crashers (fuzz/crashers/<target>/), then fuzzes from seeds made from the test captures
+# (tests/data/pcaps/pcapplusplus; RIPTIDE_PCAPS=DIR reads another set)
 # and those kept in fuzz/corpus/<target>/.
 # A new crash fails the run and leaves the input in build dir's crash-* files.
 set -euo pipefail
 BUILD=${1:?usage: fuzz.sh BUILD_DIR SECONDS}
 SECONDS_EACH=${2:-60}
 cd "$(dirname "$0")/.."
-PCAPS=${RIPTIDE_PCAPS:-$PWD/../shared/pcaps}
+PCAPS=${RIPTIDE_PCAPS:-$PWD/tests/data/pcaps/pcapplusplus}
 shopt -s nullglob
 status=0
 for bin in "$BUILD"/fuzz/fuzz_*; do

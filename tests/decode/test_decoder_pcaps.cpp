@@ -1,4 +1,4 @@
-// Every packet of every shared capture goes through the decoder (read with libpcap), and for
+// Every packet of every test capture goes through the decoder (read with libpcap), and for
 // a few Ethernet captures the addresses and ports must agree with what tshark dissects.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

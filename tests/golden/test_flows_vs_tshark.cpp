@@ -1,5 +1,5 @@
-// Golden test: for every capture of the shared corpus, riptide's per-flow packet and byte
-// counts (both directions) equal what tshark reports for the same file.
+// Golden test: for every capture of the test corpus (tests/data/pcaps), riptide's per-flow
+// packet and byte counts (both directions) equal what tshark reports for the same file.
 //
 // riptide runs end to end (`riptide read --flows-json`); tshark's per-frame fields are
 // aggregated here into flows with the same definition:
@@ -274,6 +274,6 @@ std::string test_name(const ::testing::TestParamInfo<fs::path>& info) {
 
 INSTANTIATE_TEST_SUITE_P(Corpus, FlowsVsTshark, ::testing::ValuesIn(corpus()), test_name);
 
-TEST(GoldenCorpus, IsPresent) { EXPECT_GT(corpus().size(), 100u) << "shared captures not found at " << RIPTIDE_PCAP_DIR; }
+TEST(GoldenCorpus, IsPresent) { EXPECT_GT(corpus().size(), 100u) << "test captures not found at " << RIPTIDE_PCAP_DIR; }
 
 }  // namespace
