@@ -13,7 +13,7 @@
 
 #include "riptide/commands.hpp"  // apps/riptide/commands.hpp
 #include "riptide/gen/gen_cli.hpp"
-#include "riptide/labbench/bench_cli.hpp"
+#include "labbench/bench_cli.hpp"
 
 namespace riptide::fuzz {
 

@@ -1,5 +1,5 @@
 #include "riptide/commands.hpp"
-#include "riptide/labbench/bench_cli.hpp"
+#include "labbench/bench_cli.hpp"
 
 namespace riptide::app {
 int cmd_bench(int argc, char** argv) { return riptide::labbench::run_bench_cli(argc, argv); }

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "decode/byte_order.hpp"
+#include "riptide/core/byte_order.hpp"
 #include "decode/l4_decode.hpp"
 #include "riptide/decode/decoder.hpp"
 

@@ -4,7 +4,7 @@
 // `l4_len` is the transport length the IP header announces, used for payload lengths.
 #include <cstdint>
 
-#include "decode/byte_order.hpp"
+#include "riptide/core/byte_order.hpp"
 #include "riptide/decode/decoder.hpp"
 
 namespace riptide::decode_detail {

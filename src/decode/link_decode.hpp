@@ -2,7 +2,7 @@
 // Link layers and the ethertype walk (VLAN stacks, ARP) down to the IP decoders.
 #include <cstdint>
 
-#include "decode/byte_order.hpp"
+#include "riptide/core/byte_order.hpp"
 #include "decode/ip_decode.hpp"
 #include "riptide/decode/decoder.hpp"
 
@@ -132,7 +132,7 @@ inline constexpr std::uint32_t kMaxIeee8023Len = 1500;
 
 inline DecodeError decode_null_bsd(const Frame& f, PacketMeta& m, DecodeStats& st) noexcept {
   if (f.caplen < 4) return DecodeError::truncated_l2;
-  std::uint32_t af = load_host32(f.d);
+  std::uint32_t af = load_native<std::uint32_t>(f.d);
   // Host order of the capturing machine, which may not be ours: a family never exceeds 16 bits.
   if (af > 0xffffu) af = __builtin_bswap32(af);
   // Some writers put an ethertype in this header instead of a family (e.g. "0f 00 08 00"

@@ -12,6 +12,7 @@
 
 #include "dispatch/sleep_wake.hpp"
 #include "dispatch/worker_state.hpp"
+#include "riptide/core/futex.hpp"
 #include "riptide/flow/flow_key.hpp"
 
 namespace riptide {
@@ -87,8 +88,7 @@ void Dispatcher::stop() {
   // Release: every commit made before this store is visible to a worker that sees it.
   stopping_.store(true, std::memory_order_release);
   for (auto& wk : workers_) {
-    wk->sleep.wake_seq.fetch_add(1, std::memory_order_release);
-    dispatch_detail::futex_wake_all(wk->sleep.wake_seq);
+    futex_wake(wk->sleep.wake_seq);
   }
   for (auto& wk : workers_) {
     if (wk->thread.joinable()) wk->thread.join();
@@ -148,8 +148,7 @@ void Dispatcher::wake_if_sleeping(Worker& wk) {
   full_fence();
   if (wk.sleep.sleeping.load(std::memory_order_relaxed) == 0) return;
   wk.sleep.sleeping.store(0, std::memory_order_relaxed);
-  wk.sleep.wake_seq.fetch_add(1, std::memory_order_release);
-  dispatch_detail::futex_wake_all(wk.sleep.wake_seq);
+  futex_wake(wk.sleep.wake_seq);
   bump(wk.prod.wakeups, 1);
 }
 

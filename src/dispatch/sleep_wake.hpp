@@ -1,17 +1,10 @@
 #pragma once
-// The few primitives a worker needs to sleep without a lock: a futex on a 32-bit sequence
-// word, and a full fence for the "I am going to sleep" / "I published" handshake.
+// What a worker needs besides the futex (riptide/core/futex.hpp) to sleep without a lock: a
+// full fence for the "I am going to sleep" / "I published" handshake, and a spin-loop pause.
 #include <atomic>
-#include <chrono>
 #include <cstdint>
 
 namespace riptide::dispatch_detail {
-
-// Sleeps while *word == expected, at most `timeout`. Spurious returns are fine: callers loop.
-void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, std::chrono::nanoseconds timeout) noexcept;
-
-// Wakes every thread sleeping on word.
-void futex_wake_all(std::atomic<std::uint32_t>& word) noexcept;
 
 // StoreLoad barrier between "publish" and "is the peer asleep?" (and the mirror image on the
 // worker), so that one of the two always sees the other. TSan does not model

@@ -1,12 +1,12 @@
 // The body of a dispatcher worker thread: drain, tick, spin, sleep.
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <limits>
 
 #include "dispatch/sleep_wake.hpp"
 #include "dispatch/worker_state.hpp"
+#include "riptide/core/clock.hpp"
+#include "riptide/core/futex.hpp"
 #include "riptide/dispatch/dispatcher.hpp"
 
 namespace riptide {
@@ -14,16 +14,6 @@ namespace riptide {
 using dispatch_detail::cpu_relax;
 using dispatch_detail::full_fence;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-TimestampNs realtime_ns() noexcept {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<TimestampNs>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-}  // namespace
 
 void Dispatcher::run_worker(std::size_t w) {
   Worker& wk = *workers_[w];
@@ -86,7 +76,7 @@ void Dispatcher::run_worker(std::size_t w) {
       continue;
     }
     const auto before = Clock::now();
-    dispatch_detail::futex_wait(wk.sleep.wake_seq, seq, due_at(before) - before);
+    futex_wait_for(wk.sleep.wake_seq, seq, due_at(before) - before);
     wk.sleep.sleeping.store(0, std::memory_order_relaxed);
     idle = false;  // spin again before the next sleep: traffic often resumes in bursts
   }

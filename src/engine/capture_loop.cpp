@@ -7,7 +7,8 @@
 #include <cstring>
 
 #include "engine/engine_impl.hpp"
-#include "engine/engine_sys.hpp"
+#include "riptide/core/clock.hpp"
+#include "riptide/core/futex.hpp"
 
 namespace riptide {
 

@@ -12,7 +12,8 @@
 
 #include "engine/dispatch_handler.hpp"
 #include "engine/engine_impl.hpp"
-#include "engine/engine_sys.hpp"
+#include "riptide/core/clock.hpp"
+#include "riptide/core/futex.hpp"
 #include "engine/metrics_server.hpp"
 #include "riptide/capture/afpacket_source.hpp"
 

@@ -6,7 +6,8 @@
 #include <cstdio>
 
 #include "engine/engine_impl.hpp"
-#include "engine/engine_sys.hpp"
+#include "riptide/core/clock.hpp"
+#include "riptide/core/futex.hpp"
 
 namespace riptide {
 

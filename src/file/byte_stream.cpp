@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "riptide/core/fd.hpp"
+
 namespace riptide::file_detail {
 
 ByteStream::ByteStream(std::vector<std::uint8_t> bytes) noexcept : buf_(std::move(bytes)), end_(buf_.size()) {}
@@ -39,9 +41,8 @@ Result<void> ByteStream::fill_to(std::size_t want) {
   }
   if (buf_.size() < want) buf_.resize(want);
   while (end_ < want) {
-    const ssize_t n = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
+    const ssize_t n = retry_eintr([&] { return ::read(fd_, buf_.data() + end_, buf_.size() - end_); });
     if (n < 0) {
-      if (errno == EINTR) continue;
       const int e = errno;
       return make_error(Errc::io, name_ + ": read failed at offset " + std::to_string(base_ + end_) + ": " +
                                       std::strerror(e));

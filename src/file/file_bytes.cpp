@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "riptide/core/fd.hpp"
+
 namespace riptide::file_detail {
 namespace {
 
@@ -56,19 +58,12 @@ void FileBytes::release() noexcept {
 }
 
 Result<int> open_for_reading(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno_error(path, "cannot open", errno);
+  UniqueFd fd{retry_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); })};
+  if (!fd) return errno_error(path, "cannot open", errno);
   struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    const int e = errno;
-    ::close(fd);
-    return errno_error(path, "cannot stat", e);
-  }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    return make_error(Errc::invalid_argument, path + ": is a directory, not a capture file");
-  }
-  return fd;
+  if (fstat(fd.get(), &st) != 0) return errno_error(path, "cannot stat", errno);
+  if (S_ISDIR(st.st_mode)) return make_error(Errc::invalid_argument, path + ": is a directory, not a capture file");
+  return fd.release();
 }
 
 Result<FileBytes> FileBytes::map(int fd, const std::string& name) {

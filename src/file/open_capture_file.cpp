@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "file/byte_order.hpp"
+#include "riptide/core/byte_order.hpp"
 #include "file/byte_stream.hpp"
 #include "file/file_bytes.hpp"
 #include "file/pcap_reader.hpp"
@@ -34,8 +34,8 @@ Result<std::unique_ptr<CaptureFile>> open_stream(std::string name, ByteStream in
   if (in.avail() < 4) {
     return make_error(Errc::format, name + ": " + std::to_string(in.avail()) + "-byte file, not a pcap or pcapng capture");
   }
-  const std::uint32_t le = file_detail::u32(b, false);
-  const std::uint32_t be = __builtin_bswap32(le);
+  const std::uint32_t le = load_native<std::uint32_t>(b);
+  const std::uint32_t be = byteswap<std::uint32_t>(le);
   for (std::uint32_t m : {le, be}) {
     if (m == file_detail::kPcapMagicMicro || m == file_detail::kPcapMagicNano) {
       return file_detail::open_pcap(std::move(name), std::move(in));

@@ -1,6 +1,6 @@
 #include "file/pcap_reader.hpp"
 
-#include "file/byte_order.hpp"
+#include "riptide/core/byte_order.hpp"
 
 namespace riptide::file_detail {
 namespace {
@@ -24,12 +24,12 @@ class PcapReader final : public ReaderBase {
                                           " of 24 bytes) at offset 0");
     }
     const std::uint8_t* h = in_.data();
-    const std::uint32_t magic = u32(h, false);
+    const std::uint32_t magic = load_native<std::uint32_t>(h);
     swap_ = magic != kPcapMagicMicro && magic != kPcapMagicNano;
-    const std::uint32_t native = u32(h, swap_);
+    const std::uint32_t native = load_swapped<std::uint32_t>(h, swap_);
     frac_to_ns_ = native == kPcapMagicNano ? 1 : 1000;
-    first_snaplen_ = u32(h + 16, swap_);
-    const std::uint32_t link = u32(h + 20, swap_) & kLinkTypeMask;
+    first_snaplen_ = load_swapped<std::uint32_t>(h + 16, swap_);
+    const std::uint32_t link = load_swapped<std::uint32_t>(h + 20, swap_) & kLinkTypeMask;
     if (link > 0xffff) {
       return make_error(Errc::format, path() + ": link type " + std::to_string(link) + " out of range at offset 20");
     }
@@ -59,7 +59,7 @@ class PcapReader final : public ReaderBase {
         break;
       }
       const std::uint8_t* h = in_.data();
-      const std::uint32_t caplen = u32(h + 8, swap_);
+      const std::uint32_t caplen = load_swapped<std::uint32_t>(h + 8, swap_);
       if (caplen > kMaxRecordBytes) {
         fail("record length " + std::to_string(caplen) + " exceeds the limit of " + std::to_string(kMaxRecordBytes),
              in_.offset());
@@ -78,9 +78,9 @@ class PcapReader final : public ReaderBase {
       PacketView v;
       v.data = h + kRecordHeader;
       v.caplen = caplen;
-      v.wirelen = u32(h + 12, swap_);
-      v.ts_ns = static_cast<TimestampNs>(u32(h, swap_)) * 1000000000 +
-                static_cast<TimestampNs>(u32(h + 4, swap_)) * frac_to_ns_;
+      v.wirelen = load_swapped<std::uint32_t>(h + 12, swap_);
+      v.ts_ns = static_cast<TimestampNs>(load_swapped<std::uint32_t>(h, swap_)) * 1000000000 +
+                static_cast<TimestampNs>(load_swapped<std::uint32_t>(h + 4, swap_)) * frac_to_ns_;
       v.link = first_link_;
       out.push(v);
       in_.consume(kRecordHeader + caplen);

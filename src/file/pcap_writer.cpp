@@ -8,6 +8,9 @@
 #include <unistd.h>
 #include <vector>
 
+#include "riptide/core/byte_order.hpp"
+#include "riptide/core/fd.hpp"
+
 namespace riptide {
 namespace {
 
@@ -16,13 +19,14 @@ constexpr std::size_t kFileHeader = 24;
 constexpr std::size_t kRecordHeader = 16;
 constexpr std::uint32_t kDefaultSnaplen = 262144;
 
-void put32(std::uint8_t* p, std::uint32_t v) noexcept { std::memcpy(p, &v, 4); }  // host order, as the magic says
-void put16(std::uint8_t* p, std::uint16_t v) noexcept { std::memcpy(p, &v, 2); }
+// Host order throughout, as the magic says.
+void put32(std::uint8_t* p, std::uint32_t v) noexcept { store_native(p, v); }
+void put16(std::uint8_t* p, std::uint16_t v) noexcept { store_native(p, v); }
 
 class FilePcapWriter final : public PcapWriter {
  public:
   FilePcapWriter(std::string path, int fd, bool owns_fd, bool regular, LinkType link, std::uint32_t snaplen, bool nano)
-      : path_(std::move(path)), fd_(fd), owns_fd_(owns_fd), regular_(regular), link_(link),
+      : path_(std::move(path)), fd_(fd), owned_fd_(owns_fd ? fd : -1), regular_(regular), link_(link),
         snaplen_(snaplen == 0 ? kDefaultSnaplen : snaplen), nano_(nano), buf_(kBufferBytes) {
     std::uint8_t* h = buf_.data();
     put32(h, nano_ ? 0xa1b23c4d : 0xa1b2c3d4);
@@ -86,8 +90,8 @@ class FilePcapWriter final : public PcapWriter {
     if (closed_) return {};
     Result<void> r = failed() ? Result<void>() : flush_buffer();
     closed_ = true;
-    if (owns_fd_ && fd_ >= 0 && ::close(fd_) != 0 && r.ok() && !failed()) {
-      r = record_failure(make_error(Errc::io, path_ + ": close failed: " + std::strerror(errno)));
+    if (auto c = owned_fd_.close(); !c && r.ok() && !failed()) {
+      r = record_failure(make_error(Errc::io, path_ + ": close failed: " + c.error().message));
     }
     fd_ = -1;
     return r;
@@ -104,14 +108,7 @@ class FilePcapWriter final : public PcapWriter {
 
   Result<void> flush_buffer() {
     std::size_t done = 0;
-    while (done < used_) {
-      const ssize_t n = ::write(fd_, buf_.data() + done, used_ - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fail_after(done, errno);
-      }
-      done += static_cast<std::size_t>(n);
-    }
+    if (auto r = write_all(fd_, {buf_.data(), used_}, &done); !r) return fail_after(done, r.error().message);
     file_bytes_ += used_;
     used_ = 0;
     buffered_records_ = 0;
@@ -121,7 +118,7 @@ class FilePcapWriter final : public PcapWriter {
 
   // `done` bytes of the buffer reached the file before the error: cut the file back to the
   // last record boundary inside them so that the file stays a valid capture.
-  Result<void> fail_after(std::size_t done, int err) {
+  Result<void> fail_after(std::size_t done, const std::string& why) {
     std::size_t keep = 0;
     std::uint64_t kept_records = 0;
     std::size_t pos = 0;
@@ -142,7 +139,7 @@ class FilePcapWriter final : public PcapWriter {
     stats_.dropped_after_error += lost;
     const std::uint64_t size = file_bytes_ + keep;
     stats_.bytes = size;
-    std::string msg = path_ + ": write failed: " + std::strerror(err) + "; ";
+    std::string msg = path_ + ": write failed: " + why + "; ";
     if (regular_) {
       if (ftruncate(fd_, static_cast<off_t>(size)) == 0) {
         msg += "file cut back to " + std::to_string(size) + " bytes, " + std::to_string(stats_.packets) +
@@ -160,7 +157,7 @@ class FilePcapWriter final : public PcapWriter {
 
   std::string path_;
   int fd_;
-  bool owns_fd_;
+  UniqueFd owned_fd_;  // fd_ when this writer opened it (not for stdout)
   bool regular_;
   LinkType link_;
   std::uint32_t snaplen_;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "file/byte_order.hpp"
+#include "riptide/core/byte_order.hpp"
 #include "file/pcapng_timestamp.hpp"
 
 namespace riptide::file_detail {
@@ -61,21 +61,21 @@ class PcapngReader final : public ReaderBase {
         return;
       }
       const std::uint8_t* b = data_ + off_;
-      const std::uint32_t type = u32(b, swap_);
+      const std::uint32_t type = load_swapped<std::uint32_t>(b, swap_);
       if (type == kPcapngSectionHeader) {
         if (!section_header()) return;
       } else {
-        block_len_ = u32(b + 4, swap_);
+        block_len_ = load_swapped<std::uint32_t>(b + 4, swap_);
         if (!check_block(type, left)) return;
         switch (type) {
           case kInterfaceBlock:
             if (!interface_block(b)) return;
             break;
           case kEnhancedPacketBlock:
-            if (!packet_block(b, u32(b + 8, swap_), out)) return;
+            if (!packet_block(b, load_swapped<std::uint32_t>(b + 8, swap_), out)) return;
             break;
           case kObsoletePacketBlock:
-            if (!packet_block(b, u16(b + 8, swap_), out)) return;
+            if (!packet_block(b, load_swapped<std::uint16_t>(b + 8, swap_), out)) return;
             break;
           case kSimplePacketBlock:
             if (!simple_block(b, out)) return;
@@ -116,7 +116,7 @@ class PcapngReader final : public ReaderBase {
       fail("block length " + num(block_len_) + " points past the end of the file (" + num(left) + " bytes left)", off_);
       return false;
     }
-    const std::uint32_t trailer = u32(data_ + off_ + block_len_ - 4, swap_);
+    const std::uint32_t trailer = load_swapped<std::uint32_t>(data_ + off_ + block_len_ - 4, swap_);
     if (trailer != block_len_) {
       fail("trailing block length " + num(trailer) + " does not match " + num(block_len_), off_);
       return false;
@@ -131,22 +131,22 @@ class PcapngReader final : public ReaderBase {
       return false;
     }
     const std::uint8_t* b = data_ + off_;
-    const std::uint32_t magic = u32(b + 8, false);
+    const std::uint32_t magic = load_swapped<std::uint32_t>(b + 8, false);
     if (magic == kByteOrderMagic) {
       swap_ = false;
-    } else if (magic == __builtin_bswap32(kByteOrderMagic)) {
+    } else if (magic == byteswap<std::uint32_t>(kByteOrderMagic)) {
       swap_ = true;
     } else {
       fail("bad byte-order magic in section header", off_);
       return false;
     }
-    block_len_ = u32(b + 4, swap_);
+    block_len_ = load_swapped<std::uint32_t>(b + 4, swap_);
     if (!check_block(kPcapngSectionHeader, left)) return false;
     if (block_len_ < kMinSection) {
       fail("block length " + num(block_len_) + " below the minimum 28 for a section header", off_);
       return false;
     }
-    const std::uint16_t major = u16(b + 12, swap_);
+    const std::uint16_t major = load_swapped<std::uint16_t>(b + 12, swap_);
     if (major != 1) {
       fail("unsupported pcapng version " + num(major), off_);
       return false;
@@ -157,22 +157,22 @@ class PcapngReader final : public ReaderBase {
 
   bool interface_block(const std::uint8_t* b) {
     Interface ifc;
-    ifc.link = static_cast<LinkType>(u16(b + 8, swap_));
-    ifc.snaplen = u32(b + 12, swap_);
+    ifc.link = static_cast<LinkType>(load_swapped<std::uint16_t>(b + 8, swap_));
+    ifc.snaplen = load_swapped<std::uint32_t>(b + 12, swap_);
     std::uint8_t tsresol = 6;
     std::int64_t tsoffset = 0;
     std::size_t o = 16;
     const std::size_t end = block_len_ - 4;
     while (o + 4 <= end) {
-      const std::uint16_t code = u16(b + o, swap_);
-      const std::uint16_t len = u16(b + o + 2, swap_);
+      const std::uint16_t code = load_swapped<std::uint16_t>(b + o, swap_);
+      const std::uint16_t len = load_swapped<std::uint16_t>(b + o + 2, swap_);
       if (code == kOptEnd) break;
       if (len > end - o - 4) {
         fail("interface option " + num(code) + " runs past its block", off_ + o);
         return false;
       }
       if (code == kOptTsresol && len == 1) tsresol = b[o + 4];
-      if (code == kOptTsoffset && len == 8) tsoffset = static_cast<std::int64_t>(u64(b + o + 4, swap_));
+      if (code == kOptTsoffset && len == 8) tsoffset = static_cast<std::int64_t>(load_swapped<std::uint64_t>(b + o + 4, swap_));
       o += 4 + ((static_cast<std::size_t>(len) + 3) & ~std::size_t{3});
     }
     ifc.clock = TimestampScale::from_tsresol(tsresol, tsoffset);
@@ -187,13 +187,13 @@ class PcapngReader final : public ReaderBase {
       return false;
     }
     const Interface& ifc = interfaces_[ifid];
-    const std::uint32_t caplen = u32(b + 20, swap_);
+    const std::uint32_t caplen = load_swapped<std::uint32_t>(b + 20, swap_);
     if (!check_caplen(caplen, block_len_ - kMinPacket, ifc.snaplen)) return false;
-    const std::uint64_t units = (static_cast<std::uint64_t>(u32(b + 12, swap_)) << 32) | u32(b + 16, swap_);
+    const std::uint64_t units = (static_cast<std::uint64_t>(load_swapped<std::uint32_t>(b + 12, swap_)) << 32) | load_swapped<std::uint32_t>(b + 16, swap_);
     PacketView v;
     v.data = b + 28;
     v.caplen = caplen;
-    v.wirelen = u32(b + 24, swap_);
+    v.wirelen = load_swapped<std::uint32_t>(b + 24, swap_);
     v.ts_ns = ifc.clock.to_ns(units);
     v.ifindex = ifid;
     v.link = ifc.link;
@@ -208,7 +208,7 @@ class PcapngReader final : public ReaderBase {
       return false;
     }
     const Interface& ifc = interfaces_[0];
-    const std::uint32_t wirelen = u32(b + 8, swap_);
+    const std::uint32_t wirelen = load_swapped<std::uint32_t>(b + 8, swap_);
     std::uint32_t caplen = std::min(wirelen, block_len_ - kMinSimple);
     if (ifc.snaplen != 0) caplen = std::min(caplen, ifc.snaplen);
     if (caplen > kMaxRecordBytes) {
@@ -240,12 +240,12 @@ class PcapngReader final : public ReaderBase {
   void peek_first_interface() {
     std::size_t o = off_;
     while (size() - o >= kMinBlock) {
-      const std::uint32_t type = u32(data_ + o, swap_);
-      const std::uint32_t len = u32(data_ + o + 4, swap_);
+      const std::uint32_t type = load_swapped<std::uint32_t>(data_ + o, swap_);
+      const std::uint32_t len = load_swapped<std::uint32_t>(data_ + o + 4, swap_);
       if (type == kPcapngSectionHeader || len < kMinBlock || len % 4 != 0 || len > size() - o) return;
       if (type == kInterfaceBlock && len >= kMinInterface) {
-        first_link_ = static_cast<LinkType>(u16(data_ + o + 8, swap_));
-        first_snaplen_ = u32(data_ + o + 12, swap_);
+        first_link_ = static_cast<LinkType>(load_swapped<std::uint16_t>(data_ + o + 8, swap_));
+        first_snaplen_ = load_swapped<std::uint32_t>(data_ + o + 12, swap_);
         return;
       }
       o += len;

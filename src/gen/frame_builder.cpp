@@ -2,44 +2,26 @@
 
 #include <cstring>
 
+#include "riptide/core/byte_order.hpp"
+#include "riptide/core/checksum.hpp"
+
 namespace riptide::gen {
-
-namespace {
-void put16(std::uint8_t* p, std::uint32_t v) noexcept {
-  p[0] = std::uint8_t(v >> 8);
-  p[1] = std::uint8_t(v);
-}
-std::uint32_t fold17(std::uint64_t s) noexcept {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return std::uint32_t(s);
-}
-}  // namespace
-
-std::uint32_t csum_add(std::uint32_t sum, std::span<const std::uint8_t> b) noexcept {
-  std::uint64_t s = sum;
-  std::size_t i = 0;
-  for (; i + 1 < b.size(); i += 2) s += std::uint32_t(b[i]) << 8 | b[i + 1];
-  if (i < b.size()) s += std::uint32_t(b[i]) << 8;
-  return fold17(s);
-}
-
-std::uint16_t csum_fold(std::uint32_t sum) noexcept { return std::uint16_t(~fold17(sum)); }
 
 std::uint16_t ipv4_header_checksum(std::span<const std::uint8_t> ip) noexcept {
   if (ip.size() < 20) return 0xffff;
   const std::size_t ihl = std::size_t(ip[0] & 0x0f) * 4;
   if (ihl < 20 || ihl > ip.size()) return 0xffff;
-  return csum_fold(csum_add(0, ip.first(ihl)));
+  return checksum_fold(checksum_add(0, ip.first(ihl)));
 }
 
 std::uint16_t udp6_checksum(std::span<const std::uint8_t> ip6) noexcept {
   if (ip6.size() < 48) return 0xffff;
-  const std::uint32_t plen = std::uint32_t(ip6[4]) << 8 | ip6[5];
+  const std::uint32_t plen = load_be16(ip6.data() + 4);
   if (ip6.size() < 40 + plen) return 0xffff;
-  std::uint32_t s = csum_add(0, ip6.subspan(8, 32));  // source + destination
+  std::uint32_t s = checksum_add(0, ip6.subspan(8, 32));  // source + destination
   s += plen + 17;
-  s = csum_add(s, ip6.subspan(40, plen));
-  return csum_fold(s);
+  s = checksum_add(s, ip6.subspan(40, plen));
+  return checksum_fold(s);
 }
 
 Result<FrameBuilder> FrameBuilder::create(const FrameSpec& spec) {
@@ -62,20 +44,20 @@ FrameBuilder::FrameBuilder(const FrameSpec& spec) : spec_(spec) {
     std::memcpy(t + 6, spec.src_mac.data(), 6);
     std::uint8_t* p = t + 12;
     if (spec.vlan >= 0) {
-      put16(p, 0x8100);
-      put16(p + 2, std::uint32_t(spec.vlan));
+      store_be16(p, 0x8100);
+      store_be16(p + 2, std::uint32_t(spec.vlan));
       p += 4;
     }
-    put16(p, spec.ipv6 ? 0x86dd : 0x0800);
+    store_be16(p, spec.ipv6 ? 0x86dd : 0x0800);
     std::uint8_t* ip = t + l2_len_;
     const std::uint16_t sport = std::uint16_t(spec.src_port_base + f % ports);
     const std::uint32_t host_add = f / ports;
     std::uint8_t* udp = ip + (spec.ipv6 ? 40 : 20);
-    put16(udp, sport);
-    put16(udp + 2, spec.dst_port);
+    store_be16(udp, sport);
+    store_be16(udp + 2, spec.dst_port);
     if (!spec.ipv6) {
       ip[0] = 0x45;
-      put16(ip + 6, 0x4000);  // DF: these frames are never fragmented
+      store_be16(ip + 6, 0x4000);  // DF: these frames are never fragmented
       ip[8] = spec.ttl;
       ip[9] = 17;
       std::uint32_t src = std::uint32_t(spec.src4[0]) << 24 | std::uint32_t(spec.src4[1]) << 16 |
@@ -83,7 +65,7 @@ FrameBuilder::FrameBuilder(const FrameSpec& spec) : spec_(spec) {
       src += host_add;
       for (int i = 0; i < 4; ++i) ip[12 + i] = std::uint8_t(src >> (24 - 8 * i));
       std::memcpy(ip + 16, spec.dst4.data(), 4);
-      partial_[f] = csum_add(0, {ip, 20});  // total length and checksum still 0
+      partial_[f] = checksum_add(0, {ip, 20});  // total length and checksum still 0
     } else {
       ip[0] = 0x60;
       ip[6] = 17;
@@ -95,9 +77,9 @@ FrameBuilder::FrameBuilder(const FrameSpec& spec) : spec_(spec) {
       for (int i = 0; i < 4; ++i) ip[20 + i] = std::uint8_t(low >> (24 - 8 * i));
       std::memcpy(ip + 24, spec.dst6.data(), 16);
       // Pseudo header addresses and next header, plus the UDP ports; lengths are per frame.
-      std::uint32_t s = csum_add(0, {ip + 8, 32});
+      std::uint32_t s = checksum_add(0, {ip + 8, 32});
       s += 17;
-      partial_[f] = csum_add(s, {udp, 4});
+      partial_[f] = checksum_add(s, {udp, 4});
     }
   }
 }
@@ -114,19 +96,19 @@ std::uint32_t FrameBuilder::write(std::uint32_t flow, std::uint64_t seq, std::in
   const std::size_t written = write_gen_payload(g, {payload, size - hdr_len_});
   if (!spec_.ipv6) {
     std::uint8_t* udp = ip + 20;
-    put16(ip + 2, l3_len);
-    put16(ip + 10, csum_fold(partial_[flow] + l3_len));
-    put16(udp + 4, l3_len - 20);
+    store_be16(ip + 2, l3_len);
+    store_be16(ip + 10, checksum_fold(partial_[flow] + l3_len));
+    store_be16(udp + 4, l3_len - 20);
   } else {
     std::uint8_t* udp = ip + 40;
     const std::uint32_t udp_len = l3_len - 40;
-    put16(ip + 4, udp_len);
-    put16(udp + 4, udp_len);
+    store_be16(ip + 4, udp_len);
+    store_be16(udp + 4, udp_len);
     // udp_len counts twice: once in the pseudo header, once in the UDP header.
     std::uint32_t s = partial_[flow] + 2 * udp_len;
-    s = csum_add(s, {payload, written});
-    std::uint16_t c = csum_fold(s);
-    put16(udp + 6, c == 0 ? 0xffff : c);  // 0 means "no checksum", forbidden for IPv6
+    s = checksum_add(s, {payload, written});
+    std::uint16_t c = checksum_fold(s);
+    store_be16(udp + 6, c == 0 ? 0xffff : c);  // 0 means "no checksum", forbidden for IPv6
   }
   return size;
 }

@@ -2,19 +2,12 @@
 
 #include <cstring>
 
+#include "riptide/core/byte_order.hpp"
+
 namespace riptide::gen {
 
 namespace {
 
-void put_le(std::uint8_t* p, std::uint64_t v, int n) noexcept {
-  for (int i = 0; i < n; ++i) p[i] = std::uint8_t(v >> (8 * i));
-}
-std::uint64_t get_le(const std::uint8_t* p, int n) noexcept {
-  std::uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v |= std::uint64_t(p[i]) << (8 * i);
-  return v;
-}
-std::uint16_t be16(const std::uint8_t* p) noexcept { return std::uint16_t(p[0] << 8 | p[1]); }
 
 std::optional<GenPayload> parse_ip(const std::uint8_t* p, std::size_t n) noexcept {
   if (n < 1) return std::nullopt;
@@ -23,21 +16,21 @@ std::optional<GenPayload> parse_ip(const std::uint8_t* p, std::size_t n) noexcep
   if ((p[0] >> 4) == 4) {
     const std::size_t ihl = std::size_t(p[0] & 0x0f) * 4;
     if (ihl < 20 || n < ihl || p[9] != 17) return std::nullopt;
-    if ((be16(p + 6) & 0x1fff) != 0) return std::nullopt;  // not the first fragment
-    const std::size_t total = be16(p + 2);
+    if ((load_be16(p + 6) & 0x1fff) != 0) return std::nullopt;  // not the first fragment
+    const std::size_t total = load_be16(p + 2);
     if (total < ihl) return std::nullopt;
     udp = p + ihl;
     udp_avail = (total < n ? total : n) - ihl;
   } else if ((p[0] >> 4) == 6) {
     if (n < 40 || p[6] != 17) return std::nullopt;
     udp = p + 40;
-    const std::size_t plen = be16(p + 4);
+    const std::size_t plen = load_be16(p + 4);
     udp_avail = (plen < n - 40 ? plen : n - 40);
   } else {
     return std::nullopt;
   }
   if (udp_avail < 8) return std::nullopt;
-  std::size_t ulen = be16(udp + 4);
+  std::size_t ulen = load_be16(udp + 4);
   if (ulen < 8) return std::nullopt;
   if (ulen > udp_avail) ulen = udp_avail;  // truncated capture: parse what is there
   return parse_gen_udp_payload({udp + 8, ulen - 8});
@@ -47,22 +40,22 @@ std::optional<GenPayload> parse_ip(const std::uint8_t* p, std::size_t n) noexcep
 
 std::size_t write_gen_payload(const GenPayload& g, std::span<std::uint8_t> out) noexcept {
   if (out.size() < kGenPayloadMinBytes) return 0;
-  put_le(out.data(), g.magic, 4);
-  put_le(out.data() + 4, g.flow, 4);
-  put_le(out.data() + 8, g.seq, 8);
+  store_le<std::uint32_t>(out.data(), g.magic);
+  store_le<std::uint32_t>(out.data() + 4, g.flow);
+  store_le<std::uint64_t>(out.data() + 8, g.seq);
   if (out.size() < kGenPayloadBytes) return kGenPayloadMinBytes;
-  put_le(out.data() + 16, std::uint64_t(g.send_ts_ns), 8);
+  store_le<std::uint64_t>(out.data() + 16, std::uint64_t(g.send_ts_ns));
   return kGenPayloadBytes;
 }
 
 std::optional<GenPayload> parse_gen_udp_payload(std::span<const std::uint8_t> b) noexcept {
   if (b.size() < kGenPayloadMinBytes) return std::nullopt;
   GenPayload g;
-  g.magic = std::uint32_t(get_le(b.data(), 4));
+  g.magic = load_le<std::uint32_t>(b.data());
   if (g.magic != kGenMagic) return std::nullopt;
-  g.flow = std::uint32_t(get_le(b.data() + 4, 4));
-  g.seq = get_le(b.data() + 8, 8);
-  if (b.size() >= kGenPayloadBytes) g.send_ts_ns = std::int64_t(get_le(b.data() + 16, 8));
+  g.flow = load_le<std::uint32_t>(b.data() + 4);
+  g.seq = load_le<std::uint64_t>(b.data() + 8);
+  if (b.size() >= kGenPayloadBytes) g.send_ts_ns = std::int64_t(load_le<std::uint64_t>(b.data() + 16));
   return g;
 }
 
@@ -71,11 +64,11 @@ std::optional<GenPayload> parse_gen_payload(std::span<const std::uint8_t> f, Lin
   std::size_t n = f.size();
   if (link == LinkType::raw || link == LinkType::ipv4 || link == LinkType::ipv6) return parse_ip(p, n);
   if (link != LinkType::ethernet || n < 14) return std::nullopt;
-  std::uint16_t type = be16(p + 12);
+  std::uint16_t type = load_be16(p + 12);
   std::size_t off = 14;
   for (int tags = 0; (type == 0x8100 || type == 0x88a8) && tags < 2; ++tags) {
     if (n < off + 4) return std::nullopt;
-    type = be16(p + off + 2);
+    type = load_be16(p + off + 2);
     off += 4;
   }
   if (type != 0x0800 && type != 0x86dd) return std::nullopt;

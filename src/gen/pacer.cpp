@@ -5,20 +5,15 @@
 #include <cerrno>
 #include <cmath>
 
+#include "riptide/core/clock.hpp"
+
 namespace riptide::gen {
 
-namespace {
-std::int64_t read_clock(clockid_t id) noexcept {
-  timespec ts;
-  clock_gettime(id, &ts);
-  return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-}  // namespace
-
-std::int64_t MonotonicClock::now_ns() noexcept { return read_clock(CLOCK_MONOTONIC); }
-std::int64_t MonotonicClock::wall_ns() noexcept { return read_clock(CLOCK_REALTIME); }
+std::int64_t MonotonicClock::now_ns() noexcept { return monotonic_ns(); }
+std::int64_t MonotonicClock::wall_ns() noexcept { return realtime_ns(); }
 void MonotonicClock::sleep_until_ns(std::int64_t t) noexcept {
-  timespec ts{time_t(t / 1'000'000'000), long(t % 1'000'000'000)};
+  const timespec ts = to_timespec(t);
+  // clock_nanosleep returns the error instead of setting errno, so retry_eintr does not apply.
   while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
   }
 }

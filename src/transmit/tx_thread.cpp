@@ -12,12 +12,6 @@
 
 namespace riptide {
 
-std::int64_t monotonic_ns() noexcept {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 TxThread::TxThread(TxSocket sock, TxQueue& queue, TxThreadConfig cfg)
     : sock_(std::move(sock)), queue_(queue), cfg_(cfg) {
   batch_.resize(std::max<std::size_t>(sock_.config().batch, 1));

@@ -27,6 +27,7 @@
 #include "riptide/analyze/reporter.hpp"
 #include "riptide/analyze/summary_frame.hpp"
 #include "support/netns.hpp"
+#include "riptide/core/clock.hpp"
 #include "support/sender.hpp"
 
 namespace riptide::test {
@@ -34,17 +35,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::int64_t realtime_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-double monotonic_s() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+double monotonic_s() { return static_cast<double>(monotonic_ns()) * 1e-9; }
 
 // Pins the calling thread to one CPU for its lifetime and restores the previous mask: the
 // sender's child process inherits it, so the generator and the capture thread do not fight

@@ -2,10 +2,10 @@
 // --precision, and the report formats.
 #include <gtest/gtest.h>
 
-#include "riptide/labbench/bench_cli.hpp"
-#include "riptide/labbench/bench_report.hpp"
-#include "riptide/labbench/capture_tool.hpp"
-#include "riptide/labbench/trial.hpp"
+#include "labbench/bench_cli.hpp"
+#include "labbench/bench_report.hpp"
+#include "labbench/capture_tool.hpp"
+#include "labbench/trial.hpp"
 
 namespace riptide::labbench {
 namespace {

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "riptide/labbench/bench_net.hpp"
-#include "riptide/labbench/child_process.hpp"
+#include "labbench/bench_net.hpp"
+#include "labbench/child_process.hpp"
 #include "support/netns.hpp"
 
 namespace riptide::labbench {

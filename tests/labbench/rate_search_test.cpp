@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "riptide/labbench/rate_search.hpp"
+#include "labbench/rate_search.hpp"
 
 namespace riptide::labbench {
 namespace {

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <span>
 
+#include "riptide/core/clock.hpp"  // TimestampNs
+
 namespace riptide {
 
 // Link-layer header types, numbered as pcap's LINKTYPE_* values so files map 1:1.
@@ -22,9 +24,6 @@ enum class LinkType : std::uint16_t {
 };
 
 enum class Direction : std::uint8_t { unknown = 0, inbound = 1, outbound = 2 };
-
-// Nanoseconds since the Unix epoch (pcap micro timestamps are scaled up).
-using TimestampNs = std::int64_t;
 
 struct PacketView {
   const std::uint8_t* data = nullptr;

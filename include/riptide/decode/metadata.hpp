@@ -2,34 +2,11 @@
 // The flat result of decoding one packet: offsets into the packet plus the fields flow
 // keys and analyzers need. Plain data, no pointers, so it can be copied into worker rings.
 #include <array>
-#include <bit>
 #include <cstdint>
-#include <cstring>
+
+#include "riptide/decode/ip_addr.hpp"
 
 namespace riptide {
-
-// 16 bytes; IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d) so comparisons are uniform.
-struct IpAddr {
-  std::array<std::uint8_t, 16> b{};
-  static IpAddr from_v4(const std::uint8_t* p) noexcept {
-    // Built as two words: byte by byte it was a tenth of the decoder's instructions.
-    static_assert(std::endian::native == std::endian::little, "the low word below holds bytes 8..15");
-    std::uint32_t v4;
-    std::memcpy(&v4, p, 4);
-    const std::uint64_t lo = 0, hi = 0xffff0000ull | std::uint64_t{v4} << 32;  // 00 00 ff ff a b c d
-    IpAddr a;
-    std::memcpy(a.b.data(), &lo, 8);
-    std::memcpy(a.b.data() + 8, &hi, 8);
-    return a;
-  }
-  static IpAddr from_v6(const std::uint8_t* p) noexcept {
-    IpAddr a;
-    std::memcpy(a.b.data(), p, 16);
-    return a;
-  }
-  bool operator==(const IpAddr&) const = default;
-  auto operator<=>(const IpAddr&) const = default;
-};
 
 // Why decoding stopped early. Each value has a counter in DecodeStats.
 enum class DecodeError : std::uint8_t {

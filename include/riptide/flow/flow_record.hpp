@@ -11,8 +11,6 @@
 
 namespace riptide {
 
-inline constexpr TimestampNs kNsPerSec = 1'000'000'000;
-
 enum class FlowEndReason : std::uint8_t {
   idle_timeout = 0,  // no packet for longer than the idle timeout
   active_timeout,    // the flow lasted longer than the active timeout: exported, then restarted

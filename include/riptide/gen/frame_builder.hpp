@@ -65,10 +65,7 @@ class FrameBuilder {
   std::vector<std::uint32_t> partial_;   // per flow: unfolded one's-complement sum of constant fields
 };
 
-// One's-complement helpers, exposed for tests and receivers.
-std::uint32_t csum_add(std::uint32_t sum, std::span<const std::uint8_t> bytes) noexcept;  // big-endian words
-std::uint16_t csum_fold(std::uint32_t sum) noexcept;  // ~folded
-// Full checksums computed from scratch (for verification).
+// Full checksums computed from scratch, for verification (partial sums: riptide/core/checksum.hpp).
 std::uint16_t ipv4_header_checksum(std::span<const std::uint8_t> ip_header) noexcept;  // 0 when valid
 std::uint16_t udp6_checksum(std::span<const std::uint8_t> ip6_packet) noexcept;  // over pseudo header + UDP; 0 when valid
 

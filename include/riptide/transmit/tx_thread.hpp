@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "riptide/core/clock.hpp"  // monotonic_ns(): the clock of every deadline here
 #include "riptide/core/result.hpp"
 #include "riptide/transmit/tx_queue.hpp"
 #include "riptide/transmit/tx_socket.hpp"
@@ -77,8 +78,5 @@ class TxThread {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
-
-// CLOCK_MONOTONIC in nanoseconds.
-std::int64_t monotonic_ns() noexcept;
 
 }  // namespace riptide

@@ -1,4 +1,4 @@
-#include "riptide/labbench/bench_cli.hpp"
+#include "labbench/bench_cli.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <sstream>
 
-#include "riptide/labbench/bench_report.hpp"
-#include "riptide/labbench/child_process.hpp"
+#include "labbench/bench_report.hpp"
+#include "labbench/child_process.hpp"
 
 namespace riptide::labbench {
 namespace {

@@ -1,4 +1,4 @@
-#include "riptide/labbench/bench_report.hpp"
+#include "labbench/bench_report.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>

@@ -2,7 +2,7 @@
 // Private: the adapters behind make_tool().
 #include <memory>
 
-#include "riptide/labbench/capture_tool.hpp"
+#include "labbench/capture_tool.hpp"
 
 namespace riptide::labbench {
 std::unique_ptr<CaptureTool> make_riptide_tool();

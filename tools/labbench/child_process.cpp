@@ -1,4 +1,4 @@
-#include "riptide/labbench/child_process.hpp"
+#include "labbench/child_process.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

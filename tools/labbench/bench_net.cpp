@@ -1,4 +1,4 @@
-#include "riptide/labbench/bench_net.hpp"
+#include "labbench/bench_net.hpp"
 
 #include <net/if.h>
 #include <sys/wait.h>

@@ -1,7 +1,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "riptide/labbench/child_process.hpp"
+#include "labbench/child_process.hpp"
 #include "tools.hpp"
 
 namespace riptide::labbench {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "riptide/core/result.hpp"
-#include "riptide/labbench/bench.hpp"
+#include "labbench/bench.hpp"
 
 namespace riptide::labbench {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "riptide/core/result.hpp"
-#include "riptide/labbench/capture_tool.hpp"
+#include "labbench/capture_tool.hpp"
 
 namespace riptide::labbench {
 

@@ -1,4 +1,4 @@
-#include "riptide/labbench/trial.hpp"
+#include "labbench/trial.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "riptide/labbench/child_process.hpp"
+#include "labbench/child_process.hpp"
 
 namespace riptide::labbench {
 namespace {

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "riptide/core/result.hpp"
-#include "riptide/labbench/rate_search.hpp"
-#include "riptide/labbench/trial.hpp"
+#include "labbench/rate_search.hpp"
+#include "labbench/trial.hpp"
 
 namespace riptide::labbench {
 

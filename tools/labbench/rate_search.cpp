@@ -1,4 +1,4 @@
-#include "riptide/labbench/rate_search.hpp"
+#include "labbench/rate_search.hpp"
 
 #include <algorithm>
 #include <cmath>

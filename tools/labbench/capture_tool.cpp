@@ -1,4 +1,4 @@
-#include "riptide/labbench/capture_tool.hpp"
+#include "labbench/capture_tool.hpp"
 
 #include <cctype>
 #include <sstream>

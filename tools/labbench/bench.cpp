@@ -1,4 +1,4 @@
-#include "riptide/labbench/bench.hpp"
+#include "labbench/bench.hpp"
 
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -6,7 +6,7 @@
 
 #include <cstdio>
 
-#include "riptide/labbench/bench_net.hpp"
+#include "labbench/bench_net.hpp"
 
 namespace riptide::labbench {
 namespace {
