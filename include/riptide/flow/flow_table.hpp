@@ -40,7 +40,7 @@
 
 #include "riptide/core/packet.hpp"
 #include "riptide/decode/metadata.hpp"
-#include "riptide/flow/flow_key.hpp"
+#include "riptide/decode/flow_key.hpp"
 #include "riptide/flow/flow_record.hpp"
 #include "riptide/flow/flow_stats.hpp"
 
