@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "riptide/flow/flow_key.hpp"
+#include "riptide/decode/flow_key.hpp"
 #include "riptide/flow/flow_table.hpp"
 
 namespace {

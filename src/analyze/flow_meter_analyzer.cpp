@@ -87,7 +87,14 @@ FlowMeterFactory::FlowMeterFactory(const FlowMeterConfig& cfg, std::unique_ptr<E
     : cfg_(cfg), writer_(std::move(writer)) {}
 
 std::unique_ptr<Analyzer> FlowMeterFactory::create(std::size_t) {
-  return std::make_unique<FlowMeterAnalyzer>(*this, cfg_);
+  // Numbered by call, not by the thread index given: unique even if an engine were to create
+  // two instances for one thread index.
+  FlowMeterConfig c = cfg_;
+  {
+    std::lock_guard lk(mu_);
+    c.table_index = tables_created_++;
+  }
+  return std::make_unique<FlowMeterAnalyzer>(*this, c);
 }
 
 void FlowMeterFactory::deliver(const FlowRecord* recs, std::size_t n) {

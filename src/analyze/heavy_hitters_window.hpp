@@ -7,7 +7,7 @@
 
 #include "riptide/analyze/heavy_hitters.hpp"
 #include "riptide/analyze/sketch.hpp"
-#include "riptide/flow/flow_key.hpp"
+#include "riptide/decode/flow_key.hpp"
 
 namespace riptide::hh {
 

@@ -13,7 +13,7 @@
 #include "dispatch/sleep_wake.hpp"
 #include "dispatch/worker_state.hpp"
 #include "riptide/core/futex.hpp"
-#include "riptide/flow/flow_key.hpp"
+#include "riptide/decode/flow_key.hpp"
 
 namespace riptide {
 

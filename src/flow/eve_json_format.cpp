@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "riptide/flow/eve_json.hpp"
-#include "riptide/flow/flow_key.hpp"
+#include "riptide/decode/flow_key.hpp"
 
 namespace riptide {
 

@@ -1,15 +1,19 @@
 #include "riptide/flow/flow_table.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <cstddef>
 #include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
 
 #include "flow/huge_page_buffer.hpp"
+#include "flow/saturating_time.hpp"
 
 namespace riptide {
+
+using flow_detail::add_saturated;
+using flow_detail::elapsed;
 
 namespace {
 constexpr std::uint8_t kTcpFin = 0x01;
@@ -77,15 +81,6 @@ struct alignas(64) FlowTable::Entry {
   std::uint64_t flow_id = 0;
 };
 
-namespace {
-TimestampNs add_saturated(TimestampNs a, TimestampNs b) noexcept {
-  TimestampNs r;
-  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? std::numeric_limits<TimestampNs>::max()
-                                                     : std::numeric_limits<TimestampNs>::min();
-  return r;
-}
-}  // namespace
-
 struct FlowTable::Memory {
   flow_detail::HugePageBuffer buckets;
   flow_detail::HugePageBuffer entries;
@@ -105,12 +100,14 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, FlowSink& sink) : cfg_(cfg), si
   mem_ = std::make_unique<Memory>();
   mem_->buckets = flow_detail::HugePageBuffer(std::size_t{nb} * sizeof(std::uint32_t));
   mem_->entries = flow_detail::HugePageBuffer(std::size_t{capacity_} * sizeof(Entry));
+  // Only what is in use is written: the buckets in use now (grow_buckets() writes each new
+  // half as it comes into use) and no entry (create() constructs them in index order). The
+  // rest stays untouched address space, so a table costs memory for its peak of live flows,
+  // not for max_flows: 1M entries are 192 MiB, which `riptide read` of a small file paid.
   buckets_ = static_cast<std::uint32_t*>(mem_->buckets.data());
-  std::fill_n(buckets_, nb, kNil);
-  // Constructing every entry touches every page now, not on the packet path.
-  entries_ = std::uninitialized_value_construct_n(static_cast<Entry*>(mem_->entries.data()), capacity_) - capacity_;
-  for (std::uint32_t i = 0; i < capacity_; ++i) entries_[i].chain_next = i + 1 < capacity_ ? i + 1 : kNil;
-  free_head_ = 0;
+  std::fill_n(buckets_, bucket_mask_ + 1, kNil);
+  entries_ = static_cast<Entry*>(mem_->entries.data());
+  flow_id_base_ = std::uint64_t{cfg.table_index & kFlowIdTableMask} << kFlowIdSeqBits;
 }
 
 FlowTable::~FlowTable() = default;
@@ -260,7 +257,7 @@ void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, c
     refresh = false;  // nothing can end or move: no need to look at the timestamps
   } else if (i != kNil && entries_[i].closing != 0) {
     Entry& e = entries_[i];
-    if (pure_syn || ts - e.last_ns() > cfg_.closed_timeout_ns) {
+    if (pure_syn || elapsed(ts, e.last_ns()) > cfg_.closed_timeout_ns) {
       end_flow(i, e.close_reason());
       i = kNil;
     } else if (i != closing_.tail) {  // the grace period restarts: keep the FIFO in last-packet order
@@ -269,16 +266,16 @@ void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, c
     }
   } else if (i != kNil) {
     Entry& e = entries_[i];
-    if (ts - e.last_ns() > cfg_.idle_timeout_ns) {
+    if (elapsed(ts, e.last_ns()) > cfg_.idle_timeout_ns) {
       end_flow(i, FlowEndReason::idle_timeout);
       i = kNil;
-    } else if (cfg_.active_timeout_ns > 0 && ts - e.start_ns() > cfg_.active_timeout_ns) {
+    } else if (cfg_.active_timeout_ns > 0 && elapsed(ts, e.start_ns()) > cfg_.active_timeout_ns) {
       export_flow(e, FlowEndReason::active_timeout);
       restart(e);
     }
     // Moving costs two random cache misses (the list neighbours), so an entry moves at most
     // once per granule; see FlowTableConfig::lru_granularity_ns for what that costs in precision.
-    if (i != kNil && ts - e.lru_ts >= cfg_.lru_granularity_ns && i != lru_.tail) {
+    if (i != kNil && elapsed(ts, e.lru_ts) >= cfg_.lru_granularity_ns && i != lru_.tail) {
       unlink(lru_, i);
       push_tail(lru_, i, ts);
     }
@@ -347,7 +344,11 @@ void FlowTable::start_closing(std::uint32_t i, FlowEndReason why, TimestampNs ts
 std::uint32_t FlowTable::create(const FlowKey& k, std::uint32_t bucket, std::uint32_t tag, bool from_lo,
                                 const PacketMeta& m, TimestampNs ts) noexcept {
   if (free_head_ == kNil) {
-    if (closing_.head != kNil) {
+    if (fresh_ < capacity_) {
+      // An entry never used: its first touch (a page fault per page) happens here, once.
+      ::new (static_cast<void*>(&entries_[fresh_])) Entry;
+      free_head_ = fresh_++;
+    } else if (closing_.head != kNil) {
       end_flow(closing_.head, entries_[closing_.head].close_reason());
     } else {
       ++stats_.evictions;
@@ -364,7 +365,7 @@ std::uint32_t FlowTable::create(const FlowKey& k, std::uint32_t bucket, std::uin
   buckets_[bucket] = i;
   e.lo_to_hi = FlowDirStats{};
   e.hi_to_lo = FlowDirStats{};
-  e.flow_id = next_flow_id_++;
+  e.flow_id = next_flow_id();
   // A SYN+ACK opening the flow means we missed the SYN: its receiver is the client.
   const bool synack = k.proto == kProtoTcp && (m.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
   e.client_is_lo = synack ? !from_lo : from_lo;
@@ -407,7 +408,7 @@ void FlowTable::grow_buckets() noexcept {
 void FlowTable::restart(Entry& e) noexcept {
   e.lo_to_hi = FlowDirStats{};
   e.hi_to_lo = FlowDirStats{};
-  e.flow_id = next_flow_id_++;
+  e.flow_id = next_flow_id();
   ++stats_.flows_created;
 }
 
@@ -472,9 +473,9 @@ void FlowTable::push_tail(List& l, std::uint32_t i, TimestampNs ts) noexcept {
 }
 
 void FlowTable::expire(TimestampNs now) noexcept {
-  while (closing_.head != kNil && now - entries_[closing_.head].last_ns() > cfg_.closed_timeout_ns)
+  while (closing_.head != kNil && elapsed(now, entries_[closing_.head].last_ns()) > cfg_.closed_timeout_ns)
     end_flow(closing_.head, entries_[closing_.head].close_reason());
-  while (lru_.head != kNil && now - entries_[lru_.head].last_ns() > cfg_.idle_timeout_ns)
+  while (lru_.head != kNil && elapsed(now, entries_[lru_.head].last_ns()) > cfg_.idle_timeout_ns)
     end_flow(lru_.head, FlowEndReason::idle_timeout);
 }
 

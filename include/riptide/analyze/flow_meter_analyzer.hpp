@@ -20,6 +20,9 @@ class FlowMeterFactory final : public AnalyzerFactory {
   static Result<std::unique_ptr<FlowMeterFactory>> create(const FlowMeterConfig& cfg, const std::string& json_path);
 
   std::string_view name() const noexcept override { return "flow"; }
+  // Each instance's table gets the next FlowTableConfig::table_index (0, 1, 2, ... in the
+  // order of the calls; the engine creates thread 0's first), so flow ids are unique within
+  // the run however many threads meter flows.
   std::unique_ptr<Analyzer> create(std::size_t thread_index) override;
   // Flows end on timeouts of seconds; records written 50 ms later change nothing.
   std::chrono::milliseconds max_packet_delay() const noexcept override { return std::chrono::milliseconds(50); }
@@ -41,6 +44,7 @@ class FlowMeterFactory final : public AnalyzerFactory {
   std::unique_ptr<EveJsonWriter> writer_;  // null: records only counted
   std::mutex mu_;
   FlowMeterStats totals_{};
+  std::uint32_t tables_created_ = 0;
 };
 
 }  // namespace riptide

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "riptide/decode/metadata.hpp"
-#include "riptide/flow/flow_key.hpp"
+#include "riptide/decode/flow_key.hpp"
 
 namespace riptide {
 

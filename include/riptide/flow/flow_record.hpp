@@ -37,8 +37,24 @@ struct FlowDirStats {
   std::uint8_t icmp_code = 0;
 };
 
+// flow_id layout: unique within a run across every flow table (packet thread) of the run.
+//   bits 63..53  zero: ids stay below 2^53, exact as JSON numbers read into doubles (jq, JavaScript)
+//   bits 52..43  FlowTableConfig::table_index (0..1023)
+//   bits 42..0   the table's own count, from 1 (thread 0's ids are 1, 2, 3, ...)
+// A table wraps its count to 1 after 2^43 - 1 flows (over 100 days at a million new flows a
+// second), so an id repeats only that far apart in the same table.
+inline constexpr unsigned kFlowIdSeqBits = 43;
+inline constexpr std::uint64_t kFlowIdSeqMask = (std::uint64_t{1} << kFlowIdSeqBits) - 1;
+inline constexpr std::uint32_t kFlowIdTables = 1024;
+inline constexpr std::uint32_t kFlowIdTableMask = kFlowIdTables - 1;
+// The table index a flow id came from.
+inline constexpr std::uint32_t flow_id_table(std::uint64_t id) noexcept {
+  return static_cast<std::uint32_t>(id >> kFlowIdSeqBits) & kFlowIdTableMask;
+}
+
 struct FlowRecord {
-  std::uint64_t flow_id = 0;  // unique per meter; a flow restarted by active_timeout gets a new id
+  // Unique within a run (see the layout above); a flow restarted by active_timeout gets a new id.
+  std::uint64_t flow_id = 0;
   // src = client (see FlowTable for how the client is chosen), dest = server.
   IpAddr src_ip{};
   IpAddr dest_ip{};

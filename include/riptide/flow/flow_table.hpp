@@ -1,10 +1,13 @@
 #pragma once
 // A bounded bidirectional flow table.
 //
-// Memory is allocated once, at construction, for `max_flows` entries: a power-of-two array
+// Memory is reserved once, at construction, for `max_flows` entries: a power-of-two array
 // of chain heads (used from 1,024 buckets up, doubled in place as flows are added) plus an
-// entry array whose chain, LRU and free lists are 32-bit indices.
-// update() never allocates, locks or makes a system call.
+// entry array whose chain, LRU and free lists are 32-bit indices. Reserved is not resident:
+// pages are first written when the flows that need them are created, so the table's memory
+// follows its peak of live flows (a million-flow table holding a thousand flows costs a few
+// MiB, not 200). update() never allocates, locks or makes a system call; creating a flow in
+// a page never used before takes that page's fault, once per page for the table's lifetime.
 //
 // Rules:
 // - Client: the sender of the flow's first packet, except that a TCP SYN+ACK as first packet
@@ -37,7 +40,7 @@
 
 #include "riptide/core/packet.hpp"
 #include "riptide/decode/metadata.hpp"
-#include "riptide/flow/flow_key.hpp"
+#include "riptide/decode/flow_key.hpp"
 #include "riptide/flow/flow_record.hpp"
 #include "riptide/flow/flow_stats.hpp"
 
@@ -61,6 +64,10 @@ struct FlowTableConfig {
   // grace costs only export latency. Clamped to idle_timeout_ns. 0: the flow ends on the
   // closing packet itself, and the final ACK starts a new flow.
   TimestampNs closed_timeout_ns = 10 * kNsPerSec;
+  // Which of the run's tables this is (one per packet thread), below kFlowIdTables: the high
+  // bits of its flow ids, so that tables metering in parallel never give two flows one id
+  // (FlowRecord::flow_id). Whoever creates the tables numbers them: FlowMeterFactory does.
+  std::uint32_t table_index = 0;
 };
 
 class FlowTable {
@@ -138,7 +145,14 @@ class FlowTable {
   List lru_;      // open flows, least recently seen first
   List closing_;  // closing TCP flows, earliest closed first
   std::uint32_t closing_count_ = 0;
-  std::uint64_t next_flow_id_ = 1;
+  std::uint32_t fresh_ = 0;  // entries [fresh_, capacity_) were never used (nor touched)
+  std::uint64_t flow_id_base_ = 0;  // table_index << kFlowIdSeqBits
+  std::uint64_t flow_seq_ = 1;
+  std::uint64_t next_flow_id() noexcept {
+    const std::uint64_t id = flow_id_base_ | flow_seq_;
+    flow_seq_ = flow_seq_ == kFlowIdSeqMask ? 1 : flow_seq_ + 1;  // wraps within its bits, never into the index
+    return id;
+  }
   FlowMeterStats stats_{};
 };
 

@@ -3,8 +3,8 @@
 #include <random>
 #include <vector>
 
-#include "flow_test_util.hpp"
-#include "riptide/flow/flow_key.hpp"
+#include "flow/flow_test_util.hpp"
+#include "riptide/decode/flow_key.hpp"
 
 namespace riptide {
 namespace {
