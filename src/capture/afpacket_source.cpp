@@ -81,7 +81,7 @@ std::uint32_t fanout_arg(const FanoutConfig& f) {
   if (f.mode == FanoutMode::hash && f.defrag) type |= PACKET_FANOUT_FLAG_DEFRAG;
   if (f.rollover && f.mode != FanoutMode::rollover) type |= PACKET_FANOUT_FLAG_ROLLOVER;
   // Id 0: let the kernel pick one no group on the host uses (read back after joining).
-  if (f.group_id == 0) type |= PACKET_FANOUT_FLAG_UNIQUEID;
+  if (f.group_id == 0 && !f.group_id_fixed) type |= PACKET_FANOUT_FLAG_UNIQUEID;
   return f.group_id | (type << 16);
 }
 
@@ -213,12 +213,13 @@ Result<void> AfPacketSource::open_socket() {
                         "cannot join fanout group " + std::to_string(cfg_.fanout->group_id) + " on '" + name +
                             "' (in use with another mode or interface?): " + errstr(e));
     }
-    if (cfg_.fanout->group_id == 0) {
+    if (cfg_.fanout->group_id == 0 && !cfg_.fanout->group_id_fixed) {
       // Remember the kernel's id: the other members and a reopen() join this group.
       std::uint32_t got = 0;
       socklen_t gl = sizeof got;
       if (::getsockopt(fd.fd, SOL_PACKET, PACKET_FANOUT, &got, &gl) < 0) return fail("reading the fanout group id");
       cfg_.fanout->group_id = static_cast<std::uint16_t>(got & 0xffff);
+      cfg_.fanout->group_id_fixed = true;
     }
   }
   if (cfg_.busy_poll_us) {

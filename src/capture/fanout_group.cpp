@@ -17,7 +17,10 @@ Result<std::vector<std::unique_ptr<AfPacketSource>>> open_fanout_group(const AfP
     auto s = AfPacketSource::open(member);
     if (!s) return s.error();  // members already opened leave the group as they close
     // group_id 0: the first member got a kernel-chosen unique id; the others join that one.
-    if (i == 0) member.fanout->group_id = s.value()->fanout_group_id();
+    if (i == 0) {
+      member.fanout->group_id = s.value()->fanout_group_id();
+      member.fanout->group_id_fixed = true;
+    }
     s.value()->set_member_index(i);
     members.push_back(std::move(s.value()));
   }

@@ -27,6 +27,9 @@ struct FanoutConfig {
   // When a member's ring is full, spill to the next member instead of dropping.
   // Breaks flow affinity under overload, so it is off by default.
   bool rollover = false;
+  // group_id names an existing group even when it is 0 (the kernel may hand out id 0): set
+  // by open_fanout_group() and reopen() once the kernel chose the id.
+  bool group_id_fixed = false;
 };
 
 struct AfPacketConfig {
