@@ -1,5 +1,7 @@
 #include "riptide/capture/afpacket_source.hpp"
 
+#include "riptide/capture/kernel_filter.hpp"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -78,6 +80,8 @@ std::uint32_t fanout_arg(const FanoutConfig& f) {
   }
   if (f.mode == FanoutMode::hash && f.defrag) type |= PACKET_FANOUT_FLAG_DEFRAG;
   if (f.rollover && f.mode != FanoutMode::rollover) type |= PACKET_FANOUT_FLAG_ROLLOVER;
+  // Id 0: let the kernel pick one no group on the host uses (read back after joining).
+  if (f.group_id == 0 && !f.group_id_fixed) type |= PACKET_FANOUT_FLAG_UNIQUEID;
   return f.group_id | (type << 16);
 }
 
@@ -86,21 +90,6 @@ Direction direction_of(unsigned char pkttype) {
 }
 
 }  // namespace
-
-std::vector<sock_filter> prepend_inbound_only(const sock_fprog* prog) {
-  std::vector<sock_filter> out = {
-      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, 0),
-  };
-  // Classic BPF jumps are relative, so the user's program runs unchanged after the prefix.
-  if (prog != nullptr && prog->len > 0) {
-    out.insert(out.end(), prog->filter, prog->filter + prog->len);
-  } else {
-    out.push_back(BPF_STMT(BPF_RET | BPF_K, 0xFFFFFFFFu));
-  }
-  return out;
-}
 
 AfPacketSource::AfPacketSource(const AfPacketConfig& cfg, RingPlan plan) : cfg_(cfg), plan_(std::move(plan)) {
   if (cfg.bpf != nullptr && cfg.bpf->len > 0) filter_.assign(cfg.bpf->filter, cfg.bpf->filter + cfg.bpf->len);
@@ -145,21 +134,20 @@ Result<void> AfPacketSource::open_socket() {
     return make_error(Errc::unsupported, "TPACKET_V3 not supported by this kernel (" + name + "): " + errstr(errno));
   }
 
-  bool inbound_by_bpf = false;
-  if (cfg_.ignore_outgoing) {
+  KernelFilterSpec spec;
+  spec.reject_tx_mark = cfg_.reject_own_tx;
+  spec.direction = cfg_.direction;
+  if (cfg_.direction == CaptureDirection::in) {
+    // Outgoing packets are then never even cloned for this socket; BPF is the fallback.
     int one = 1;
-    if (::setsockopt(fd.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0) {
-      if (errno != ENOPROTOOPT && errno != EINVAL) return sys_error(name, "PACKET_IGNORE_OUTGOING", errno);
-      inbound_by_bpf = true;  // pre-4.20 kernel
+    if (::setsockopt(fd.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) == 0) {
+      spec.direction = CaptureDirection::inout;
+    } else if (errno != ENOPROTOOPT && errno != EINVAL) {
+      return sys_error(name, "PACKET_IGNORE_OUTGOING", errno);
     }
   }
-  std::vector<sock_filter> prog;
-  if (inbound_by_bpf) {
-    sock_fprog user{static_cast<unsigned short>(filter_.size()), filter_.data()};
-    prog = prepend_inbound_only(filter_.empty() ? nullptr : &user);
-  } else {
-    prog = filter_;
-  }
+  std::vector<sock_filter> prog = compose_kernel_filter(filter_, spec);
+  if (quiescing_) prog.assign(1, reject_all_insn());  // reopened while draining: admit nothing
   if (!prog.empty()) {
     if (prog.size() > BPF_MAXINSNS) {
       return make_error(Errc::invalid_argument, "filter for '" + name + "' has " + std::to_string(prog.size()) +
@@ -225,6 +213,14 @@ Result<void> AfPacketSource::open_socket() {
                         "cannot join fanout group " + std::to_string(cfg_.fanout->group_id) + " on '" + name +
                             "' (in use with another mode or interface?): " + errstr(e));
     }
+    if (cfg_.fanout->group_id == 0 && !cfg_.fanout->group_id_fixed) {
+      // Remember the kernel's id: the other members and a reopen() join this group.
+      std::uint32_t got = 0;
+      socklen_t gl = sizeof got;
+      if (::getsockopt(fd.fd, SOL_PACKET, PACKET_FANOUT, &got, &gl) < 0) return fail("reading the fanout group id");
+      cfg_.fanout->group_id = static_cast<std::uint16_t>(got & 0xffff);
+      cfg_.fanout->group_id_fixed = true;
+    }
   }
   if (cfg_.busy_poll_us) {
     int us = static_cast<int>(*cfg_.busy_poll_us);
@@ -243,6 +239,8 @@ Result<void> AfPacketSource::open_socket() {
   in_block_ = false;
   held_ = 0;
   held_from_ = 0;
+  lost_ = false;
+  loss_pending_ = false;
   return {};
 }
 
@@ -352,45 +350,99 @@ void AfPacketSource::fill(PacketBatch& out) noexcept {
   if (losing) c_.losing.fetch_add(losing, std::memory_order_relaxed);
 }
 
+std::chrono::steady_clock::time_point AfPacketSource::drain_deadline() const {
+  // The kernel retires a part-filled block after block_timeout_ms; its timer may have just
+  // been re-armed, so allow two periods plus scheduling slack.
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(2 * cfg_.block_timeout_ms + 10);
+}
+
+Result<PollStatus> AfPacketSource::finish_drain() {
+  // Whatever the kernel still holds in its active block will never reach us: count it.
+  if (fd_ >= 0 && !block_ready(cur_)) {
+    auto* bd = reinterpret_cast<tpacket_block_desc*>(ring_ + static_cast<std::size_t>(cur_) * plan_.block_bytes);
+    const std::uint32_t n = __atomic_load_n(&bd->hdr.bh1.num_pkts, __ATOMIC_ACQUIRE);
+    if (n) c_.abandoned.fetch_add(n, std::memory_order_relaxed);
+  }
+  if (quiescing_) {
+    drained_.store(true, std::memory_order_release);
+    return PollStatus::end_of_input;
+  }
+  loss_pending_ = false;
+  lost_ = true;
+  return make_error(Errc::interface_down, loss_msg_);
+}
+
 Result<PollStatus> AfPacketSource::next(PacketBatch& out, std::chrono::milliseconds timeout) {
   out.clear();
-  if (stop_.load(std::memory_order_relaxed)) return PollStatus::end_of_input;
+  if (stop_.load(std::memory_order_relaxed) || drained_.load(std::memory_order_relaxed)) return PollStatus::end_of_input;
   if (fd_ < 0) return make_error(Errc::interface_down, "capture on '" + cfg_.iface + "' is closed: reopen() it");
+  if (lost_) return make_error(Errc::interface_down, loss_msg_);
   release_held_blocks();
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (draining()) deadline = std::min(deadline, drain_until_);
   for (;;) {
     fill(out);
     if (!out.empty()) return PollStatus::packets;
     if (stop_.load(std::memory_order_relaxed)) return PollStatus::end_of_input;
+    if (draining() && std::chrono::steady_clock::now() >= drain_until_) return finish_drain();
     // Rounded up: a wait that ends before the caller's deadline makes it poll again at once.
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     pollfd fds[2] = {{fd_, POLLIN | POLLERR, 0}, {wake_fd_, POLLIN, 0}};
+    // While draining after a loss the socket may stay in error: wait on the wake-up only, in
+    // short steps, and look at the ring between them.
+    pollfd* first = loss_pending_ ? &fds[1] : &fds[0];
+    const nfds_t nfds = loss_pending_ ? 1 : 2;
+    const std::int64_t wait_ms = loss_pending_ ? std::min<std::int64_t>(left.count(), 2) : left.count();
     c_.polls.fetch_add(1, std::memory_order_relaxed);
-    const int r = ::poll(fds, 2, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+    const int r = ::poll(first, nfds, static_cast<int>(std::max<std::int64_t>(wait_ms, 0)));
     if (r < 0) {
       if (errno == EINTR) continue;
       return sys_error(cfg_.iface, "poll", errno);
     }
     if (fds[1].revents != 0) return PollStatus::end_of_input;
-    if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+    if (!loss_pending_ && (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL))) {
       int err = 0;
       socklen_t sl = sizeof err;
       ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &sl);  // also clears it: reported once
       if (err == ENETDOWN || err == ENXIO || err == ENODEV || (fds[0].revents & (POLLHUP | POLLNVAL))) {
+        // The ring still holds what the kernel admitted before the loss: deliver it first
+        // (the kernel's retire timer keeps handing blocks over), report the loss after.
         c_.lost.fetch_add(1, std::memory_order_relaxed);
-        return make_error(Errc::interface_down, "interface '" + cfg_.iface + "' went down or was removed (" +
-                                                    errstr(err ? err : ENODEV) + ")");
+        loss_msg_ = "interface '" + cfg_.iface + "' went down or was removed (" + errstr(err ? err : ENODEV) + ")";
+        loss_pending_ = true;
+        drain_until_ = quiescing_ ? std::min(drain_until_, drain_deadline()) : drain_deadline();
+        deadline = std::min(deadline, drain_until_);
+        continue;
       }
       if (err != 0) return sys_error(cfg_.iface, "capture socket", err);
     }
-    if (r == 0 || left.count() <= 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
       fill(out);  // a block may have been retired just as the wait ended
       if (!out.empty()) return PollStatus::packets;
+      if (draining() && std::chrono::steady_clock::now() >= drain_until_) return finish_drain();
       c_.timeouts.fetch_add(1, std::memory_order_relaxed);
       return PollStatus::timeout;
     }
   }
 }
+
+Result<void> AfPacketSource::quiesce() {
+  if (quiescing_) return {};
+  if (fd_ >= 0) {
+    // The kernel counts only packets its filter accepts: from here on it counts nothing, so
+    // once the ring is drained its totals are final.
+    sock_filter reject = reject_all_insn();
+    sock_fprog prog{1, &reject};
+    if (::setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+      return sys_error(cfg_.iface, "attaching the reject-all filter to stop capture", errno);
+  }
+  quiescing_ = true;
+  drain_until_ = loss_pending_ ? std::min(drain_until_, drain_deadline()) : drain_deadline();
+  if (fd_ < 0 || lost_) drained_.store(true, std::memory_order_release);  // nothing left to read
+  return {};
+}
+
+bool AfPacketSource::exact_counts() const { return drained_.load(std::memory_order_acquire); }
 
 void AfPacketSource::stop() noexcept {
   stop_.store(true, std::memory_order_relaxed);
@@ -399,40 +451,6 @@ void AfPacketSource::stop() noexcept {
     // Best effort: the flag alone stops the next call; the write only cuts a wait short.
     [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
   }
-}
-
-SourceStats AfPacketSource::stats() const {
-  SourceStats s;
-  s.packets = c_.packets.load(std::memory_order_relaxed);
-  s.bytes = c_.bytes.load(std::memory_order_relaxed);
-  std::lock_guard lk(mu_);
-  harvest_kernel_stats_locked();
-  s.kernel_packets = k_packets_;
-  s.kernel_drops = k_drops_;
-  s.freeze_count = k_freeze_;
-  return s;
-}
-
-AfPacketStats AfPacketSource::afpacket_stats() const {
-  AfPacketStats s;
-  s.blocks = c_.blocks.load(std::memory_order_relaxed);
-  s.packets = c_.packets.load(std::memory_order_relaxed);
-  s.bytes = c_.bytes.load(std::memory_order_relaxed);
-  s.polls = c_.polls.load(std::memory_order_relaxed);
-  s.timeouts = c_.timeouts.load(std::memory_order_relaxed);
-  s.losing_blocks = c_.losing.load(std::memory_order_relaxed);
-  s.interface_lost = c_.lost.load(std::memory_order_relaxed);
-  s.reopened = c_.reopened.load(std::memory_order_relaxed);
-  return s;
-}
-
-std::string AfPacketSource::describe() const {
-  std::string d = "afpacket:" + cfg_.iface;
-  if (cfg_.fanout) {
-    d += '#';
-    d += std::to_string(member_);
-  }
-  return d;
 }
 
 }  // namespace riptide

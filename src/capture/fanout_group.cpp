@@ -12,9 +12,15 @@ Result<std::vector<std::unique_ptr<AfPacketSource>>> open_fanout_group(const AfP
   // flow on one member, so a single heavy flow can bring the full rate to one ring.
   std::vector<std::unique_ptr<AfPacketSource>> members;
   members.reserve(n);
+  AfPacketConfig member = cfg;
   for (unsigned i = 0; i < n; ++i) {
-    auto s = AfPacketSource::open(cfg);
+    auto s = AfPacketSource::open(member);
     if (!s) return s.error();  // members already opened leave the group as they close
+    // group_id 0: the first member got a kernel-chosen unique id; the others join that one.
+    if (i == 0) {
+      member.fanout->group_id = s.value()->fanout_group_id();
+      member.fanout->group_id_fixed = true;
+    }
     s.value()->set_member_index(i);
     members.push_back(std::move(s.value()));
   }

@@ -14,7 +14,38 @@ std::optional<std::uint64_t> read_u64(const std::string& path) {
   return v;
 }
 
+bool safe_name(const std::string& iface) {
+  // A name with '/' would escape the sysfs directory: treat it as an unknown interface.
+  return !iface.empty() && iface.find('/') == std::string::npos && iface != "." && iface != "..";
+}
+
 }  // namespace
+
+std::optional<IfaceLinkState> read_iface_link_state(const std::string& iface) {
+  if (!safe_name(iface)) return std::nullopt;
+  const std::string dir = "/sys/class/net/" + iface + "/";
+  std::ifstream ff(dir + "flags");
+  std::string flags;
+  if (!(ff >> flags)) return std::nullopt;
+  char* end = nullptr;
+  const unsigned long v = std::strtoul(flags.c_str(), &end, 16);
+  if (end == flags.c_str()) return std::nullopt;
+  IfaceLinkState st;
+  st.admin_up = (v & 0x1u) != 0;  // IFF_UP
+  std::ifstream fo(dir + "operstate");
+  std::string oper;
+  fo >> oper;
+  st.oper_up = st.admin_up && (oper == "up" || oper == "unknown" || oper.empty());
+  return st;
+}
+
+std::string iface_down_note(const std::string& iface) {
+  const auto st = read_iface_link_state(iface);
+  if (!st) return {};
+  if (!st->admin_up) return "interface '" + iface + "' is down: capture starts when it comes up";
+  if (!st->oper_up) return "interface '" + iface + "' has no carrier (link down): capture starts when it comes up";
+  return {};
+}
 
 std::optional<std::uint64_t> parse_softnet_drops(const std::string& text) {
   std::istringstream in(text);
@@ -37,8 +68,7 @@ std::optional<std::uint64_t> parse_softnet_drops(const std::string& text) {
 
 IfaceCounters read_iface_counters(const std::string& iface) {
   IfaceCounters c;
-  // A name with '/' would escape the sysfs directory: treat it as an unknown interface.
-  if (!iface.empty() && iface.find('/') == std::string::npos && iface != "." && iface != "..") {
+  if (safe_name(iface)) {
     const std::string dir = "/sys/class/net/" + iface + "/statistics/";
     c.rx_packets = read_u64(dir + "rx_packets");
     c.rx_dropped = read_u64(dir + "rx_dropped");

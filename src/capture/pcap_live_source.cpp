@@ -1,9 +1,12 @@
 #include "riptide/capture/pcap_live_source.hpp"
 
+#include "riptide/capture/kernel_filter.hpp"
+
 #include <linux/filter.h>
 #include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -89,23 +92,50 @@ Result<std::unique_ptr<PcapLiveSource>> PcapLiveSource::open(const AfPacketConfi
   if (!link) return link.error();
   s->link_ = *link;
 
-  if (cfg.ignore_outgoing && pcap_setdirection(p, PCAP_D_IN) != 0) {
-    return make_error(Errc::unsupported, "libpcap cannot ignore outgoing packets on '" + name + "': " + pcap_geterr(p));
-  }
+  // Direction and "not riptide's own frames" go into the kernel program with the user's
+  // filter, not pcap_setdirection(): libpcap applies a direction in user space, after the
+  // kernel has counted the packet, which would break kernel received = captured + dropped.
+  // The program is attached to libpcap's socket directly: pcap_setfilter() runs a new
+  // filter in user space over the blocks already in the ring, and its user-space BPF
+  // rejects every packet on an SKF_AD_MARK load (measured: the first block was lost).
+  std::vector<sock_filter> user;
   if (!filter_expr.empty()) {
     bpf_program prog{};
     if (pcap_compile(p, &prog, filter_expr.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
       return make_error(Errc::invalid_argument, "bad filter '" + filter_expr + "': " + pcap_geterr(p));
     }
-    const int frc = pcap_setfilter(p, &prog);
+    static_assert(sizeof(bpf_insn) == sizeof(sock_filter));  // same layout: code, jt, jf, k
+    const auto* insns = reinterpret_cast<const sock_filter*>(prog.bf_insns);
+    user.assign(insns, insns + prog.bf_len);
     pcap_freecode(&prog);
-    if (frc != 0) return make_error(Errc::invalid_argument, "cannot set filter on '" + name + "': " + pcap_geterr(p));
   } else if (cfg.bpf != nullptr && cfg.bpf->len > 0) {
-    // bpf_insn and sock_filter have the same layout (code, jt, jf, k).
-    static_assert(sizeof(bpf_insn) == sizeof(sock_filter));
-    bpf_program prog{cfg.bpf->len, reinterpret_cast<bpf_insn*>(cfg.bpf->filter)};
-    if (pcap_setfilter(p, &prog) != 0) {
-      return make_error(Errc::invalid_argument, "cannot set filter on '" + name + "': " + pcap_geterr(p));
+    user.assign(cfg.bpf->filter, cfg.bpf->filter + cfg.bpf->len);
+  }
+  const bool cooked = s->link_ == LinkType::linux_sll || s->link_ == LinkType::linux_sll2;
+  if (cooked) {
+    // libpcap rewrites a program's offsets for its cooked header: let it, and leave the
+    // direction to it (in user space) and our frames to PACKET_QDISC_BYPASS.
+    if (cfg.direction != CaptureDirection::inout &&
+        pcap_setdirection(p, cfg.direction == CaptureDirection::in ? PCAP_D_IN : PCAP_D_OUT) != 0) {
+      return make_error(Errc::unsupported, "libpcap cannot select a direction on '" + name + "': " + pcap_geterr(p));
+    }
+    if (!user.empty()) {
+      bpf_program bp{static_cast<unsigned>(user.size()), reinterpret_cast<bpf_insn*>(user.data())};
+      if (pcap_setfilter(p, &bp) != 0) {
+        return make_error(Errc::invalid_argument, "cannot set filter on '" + name + "': " + pcap_geterr(p));
+      }
+    }
+  } else {
+    std::vector<sock_filter> prog = compose_kernel_filter(user, KernelFilterSpec{cfg.direction, cfg.reject_own_tx});
+    if (!prog.empty()) {
+      if (prog.size() > BPF_MAXINSNS) {
+        return make_error(Errc::invalid_argument, "filter for '" + name + "' has " + std::to_string(prog.size()) +
+                                                      " instructions, the kernel accepts " + std::to_string(BPF_MAXINSNS));
+      }
+      sock_fprog fp{static_cast<unsigned short>(prog.size()), prog.data()};
+      if (::setsockopt(pcap_fileno(p), SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp) < 0) {
+        return make_error(Errc::invalid_argument, "kernel rejected the filter on '" + name + "': " + std::strerror(errno));
+      }
     }
   }
   if (pcap_setnonblock(p, 1, errbuf) != 0) {
@@ -154,19 +184,29 @@ int PcapLiveSource::dispatch_some(PacketBatch& out) {
 Result<PollStatus> PcapLiveSource::next(PacketBatch& out, std::chrono::milliseconds timeout) {
   out.clear();
   arena_used_ = 0;
-  if (stop_.load(std::memory_order_relaxed)) return PollStatus::end_of_input;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (stop_.load(std::memory_order_relaxed) || drained_.load(std::memory_order_relaxed)) {
+    harvest();
+    return PollStatus::end_of_input;
+  }
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (quiescing_) deadline = std::min(deadline, drain_until_);
   for (;;) {
     int n;
     while ((n = dispatch_some(out)) > 0) {
     }
     if (n == PCAP_ERROR) {
+      harvest();
       const std::string msg = pcap_geterr(p_);
       if (msg.find("went down") != std::string::npos || msg.find("disappeared") != std::string::npos || msg.find("No such device") != std::string::npos ||
           msg.find("ENETDOWN") != std::string::npos || msg.find("Network is down") != std::string::npos) {
         return make_error(Errc::interface_down, "interface '" + cfg_.iface + "' went down: " + msg);
       }
       return make_error(Errc::io, "libpcap read on '" + cfg_.iface + "' failed: " + msg);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_harvest_) {
+      harvest();
+      next_harvest_ = now + std::chrono::milliseconds(100);
     }
     if (!out.empty()) {
       std::uint64_t bytes = 0;
@@ -175,16 +215,54 @@ Result<PollStatus> PcapLiveSource::next(PacketBatch& out, std::chrono::milliseco
       bytes_.fetch_add(bytes, std::memory_order_relaxed);
       return PollStatus::packets;
     }
-    if (stop_.load(std::memory_order_relaxed)) return PollStatus::end_of_input;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return PollStatus::timeout;
+    if (stop_.load(std::memory_order_relaxed)) {
+      harvest();
+      return PollStatus::end_of_input;
+    }
+    if (quiescing_ && now >= drain_until_) {
+      harvest();
+      drained_.store(true, std::memory_order_release);
+      return PollStatus::end_of_input;
+    }
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+    if (left.count() <= 0) {
+      harvest();
+      return PollStatus::timeout;
+    }
     pollfd fds[2] = {{sel_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     polls_.fetch_add(1, std::memory_order_relaxed);
     const int r = ::poll(fds, 2, static_cast<int>(left.count()));
     if (r < 0 && errno != EINTR) return make_error(Errc::io, "poll on '" + cfg_.iface + "': " + std::strerror(errno));
-    if (r > 0 && fds[1].revents != 0) return PollStatus::end_of_input;
+    if (r > 0 && fds[1].revents != 0) {
+      harvest();
+      return PollStatus::end_of_input;
+    }
     // POLLERR falls through to pcap_dispatch(), which turns it into an error message.
   }
+}
+
+Result<void> PcapLiveSource::quiesce() {
+  if (quiescing_) return {};
+  // Our own reject-all program on libpcap's socket, not pcap_setfilter(): libpcap may flush
+  // the socket when it changes filters, which would discard packets the kernel already
+  // counted. libpcap does not filter in user space here (its kernel filter was accepted),
+  // so nothing else reads the program.
+  sock_filter reject = reject_all_insn();
+  sock_fprog prog{1, &reject};
+  if (::setsockopt(pcap_fileno(p_), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) {
+    return make_error(Errc::io, "cannot stop capture on '" + cfg_.iface + "' (reject-all filter): " + std::strerror(errno));
+  }
+  quiescing_ = true;
+  // libpcap's V3 blocks retire after block_timeout_ms like ours: two periods and slack.
+  drain_until_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(2 * cfg_.block_timeout_ms + 10);
+  return {};
+}
+
+bool PcapLiveSource::exact_counts() const {
+  // libpcap drops the looped-back copy of outgoing packets on loopback in user space, after
+  // the kernel counted them; anywhere else a drained handle's counts are final.
+  return drained_.load(std::memory_order_acquire) && overflow_.load(std::memory_order_relaxed) == 0 &&
+         cfg_.iface != "lo";
 }
 
 void PcapLiveSource::stop() noexcept {
@@ -195,45 +273,51 @@ void PcapLiveSource::stop() noexcept {
   }
 }
 
-void PcapLiveSource::harvest_locked() const {
+void PcapLiveSource::harvest() {
   pcap_stat st{};
   if (p_ == nullptr || ::pcap_stats(p_, &st) != 0) return;
   // libpcap keeps running 32-bit totals; widen them by accumulating the unsigned deltas.
-  recv_ += static_cast<std::uint32_t>(st.ps_recv - last_recv_);
-  drop_ += static_cast<std::uint32_t>(st.ps_drop - last_drop_);
-  ifdrop_ += static_cast<std::uint32_t>(st.ps_ifdrop - last_ifdrop_);
-  last_recv_ = st.ps_recv;
-  last_drop_ = st.ps_drop;
-  last_ifdrop_ = st.ps_ifdrop;
+  auto widen = [](std::atomic<std::uint64_t>& total, std::uint32_t& last, std::uint32_t now) {
+    total.store(total.load(std::memory_order_relaxed) + static_cast<std::uint32_t>(now - last), std::memory_order_relaxed);
+    last = now;
+  };
+  widen(recv_, last_recv_, st.ps_recv);
+  widen(drop_, last_drop_, st.ps_drop);
+  widen(ifdrop_, last_ifdrop_, st.ps_ifdrop);
 }
 
 SourceStats PcapLiveSource::stats() const {
   SourceStats s;
   s.packets = packets_.load(std::memory_order_relaxed);
   s.bytes = bytes_.load(std::memory_order_relaxed);
-  std::lock_guard lk(mu_);
-  harvest_locked();
   // On Linux ps_recv counts every packet that passed the kernel filter, the ones dropped
   // for a full ring included (PACKET_STATISTICS tp_packets); ps_drop is that ring-full
-  // count. ps_ifdrop (sysfs, promiscuous mode only) stays in PcapLiveStats.
-  s.kernel_packets = recv_;
-  s.kernel_drops = drop_;
+  // count. ps_ifdrop (sysfs, promiscuous mode only) stays in PcapLiveStats. Read by the
+  // capture thread at most 100 ms ago (M1: the handle is never used from two threads).
+  s.kernel_packets = recv_.load(std::memory_order_relaxed);
+  s.kernel_drops = drop_.load(std::memory_order_relaxed);
   return s;
 }
 
 PcapLiveStats PcapLiveSource::pcap_stats() const {
   PcapLiveStats s;
-  {
-    std::lock_guard lk(mu_);
-    harvest_locked();
-    s.ps_recv = recv_;
-    s.ps_drop = drop_;
-    s.ps_ifdrop = ifdrop_;
-  }
+  s.ps_recv = recv_.load(std::memory_order_relaxed);
+  s.ps_drop = drop_.load(std::memory_order_relaxed);
+  s.ps_ifdrop = ifdrop_.load(std::memory_order_relaxed);
   s.dispatches = dispatches_.load(std::memory_order_relaxed);
   s.polls = polls_.load(std::memory_order_relaxed);
   s.copy_overflow = overflow_.load(std::memory_order_relaxed);
   return s;
+}
+
+void PcapLiveSource::counters(std::vector<SourceCounter>& out) const {
+  const PcapLiveStats p = pcap_stats();
+  out.push_back({"copy_overflow", "packets libpcap handed over that did not fit riptide's copy buffer (lost)",
+                 p.copy_overflow, true, "a riptide bug: report it; meanwhile use --backend afpacket"});
+  out.push_back({"ps_ifdrop", "packets the interface dropped before capture (libpcap, promiscuous mode only)",
+                 p.ps_ifdrop, true, "the NIC or driver ran out of buffers: raise its ring (ethtool -G)"});
+  out.push_back({"dispatches", "pcap_dispatch() calls", p.dispatches, false, ""});
+  out.push_back({"polls", "waits for libpcap's descriptor", p.polls, false, ""});
 }
 
 std::string PcapLiveSource::describe() const { return "pcap:" + cfg_.iface; }

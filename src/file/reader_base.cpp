@@ -43,6 +43,14 @@ SourceStats ReaderBase::stats() const {
   return s;
 }
 
+void ReaderBase::counters(std::vector<SourceCounter>& out) const {
+  out.push_back({"oversized_records", "records whose length exceeds the file's snaplen (kept)",
+                 pub_oversized_.load(std::memory_order_relaxed), false,
+                 "the file was written by a tool that ignores its own snaplen; the packets are kept"});
+  out.push_back({"skipped_blocks", "pcapng blocks of a type riptide does not read",
+                 pub_skipped_.load(std::memory_order_relaxed), false, ""});
+}
+
 FileStats ReaderBase::file_stats() const {
   FileStats s;
   s.records = pub_packets_.load(std::memory_order_relaxed);

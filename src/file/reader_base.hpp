@@ -19,6 +19,12 @@ class ReaderBase : public CaptureFile {
 
   Result<PollStatus> next(PacketBatch& out, std::chrono::milliseconds timeout) override;
   void stop() noexcept override { stop_.store(true, std::memory_order_relaxed); }
+  // A file admits nothing in the background: the next call ends the input.
+  Result<void> quiesce() override {
+    stop();
+    return {};
+  }
+  void counters(std::vector<SourceCounter>& out) const override;
   SourceStats stats() const override;
   std::string describe() const override { return "file:" + name_; }
   FileFormat format() const override { return format_; }

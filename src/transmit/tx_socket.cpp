@@ -1,5 +1,7 @@
 #include "riptide/transmit/tx_socket.hpp"
 
+#include "riptide/core/source.hpp"
+
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -12,6 +14,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -50,6 +54,7 @@ struct TxSocket::Impl {
   TxStats stats;
   std::string iface;
   std::uint32_t max_frame = 0;
+  bool marked = false;  // SO_MARK kRiptideTxMark set: capture sockets reject our frames
   // sendmmsg: headers prepared once, sized to cfg.batch.
   std::vector<mmsghdr> msgs;
   std::vector<iovec> iovs;
@@ -113,6 +118,20 @@ Result<TxSocket> TxSocket::open(const std::string& iface, const TxConfig& cfg) {
     if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) != 0)
       return make_error(Errc::unsupported, "PACKET_QDISC_BYPASS refused on '" + iface + "': " + errstr(errno));
   }
+  // Tag every frame so riptide's capture filters reject it (kernel_filter.hpp). SO_MARK needs
+  // CAP_NET_ADMIN; without it, frames sent through the qdisc come back into a capture on the
+  // same interface, so say so once. With PACKET_QDISC_BYPASS (the default) they skip the
+  // capture taps anyway.
+  {
+    const int mark = int(kRiptideTxMark);
+    impl->marked = setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) == 0;
+    static std::atomic<bool> said{false};
+    if (!impl->marked && !cfg.qdisc_bypass && !said.exchange(true))
+      std::fprintf(stderr,
+                   "riptide: cannot mark transmitted frames (SO_MARK: %s, needs CAP_NET_ADMIN): a capture on '%s' "
+                   "will see riptide's own frames\n",
+                   errstr(errno).c_str(), iface.c_str());
+  }
   if (cfg.sndbuf) {
     int sz = int(cfg.sndbuf);
     // FORCE passes the rmem/wmem_max cap as root; the plain option is the fallback.
@@ -172,6 +191,7 @@ const TxStats& TxSocket::stats() const noexcept { return impl_->stats; }
 const TxConfig& TxSocket::config() const noexcept { return impl_->cfg; }
 const std::string& TxSocket::iface() const noexcept { return impl_->iface; }
 int TxSocket::fd() const noexcept { return impl_->fd; }
+bool TxSocket::marks_frames() const noexcept { return impl_->marked; }
 std::uint32_t TxSocket::max_frame() const noexcept { return impl_->max_frame; }
 
 std::size_t TxSocket::send_batch(std::span<const std::span<const std::uint8_t>> frames) noexcept {

@@ -13,6 +13,7 @@
 
 #include "capture_util.hpp"
 #include "riptide/capture/afpacket_source.hpp"
+#include "riptide/capture/kernel_filter.hpp"
 #include "riptide/capture/iface_stats.hpp"
 #include "riptide/filter/bpf_filter.hpp"
 #include "support/netns.hpp"
@@ -236,22 +237,21 @@ std::uint64_t send_from_host(const std::string& iface, const std::vector<std::ui
   return ok;
 }
 
-TEST(AfPacket, IgnoresOutgoingFrames) {
+TEST(AfPacket, DirectionSelectsWhatIsCaptured) {
   NEED_ROOT();
   VethPair vp("cap5");
   ASSERT_TRUE(vp.ok());
   AfPacketConfig in_only = small_cfg(vp.host_if());
-  AfPacketConfig all = in_only;
-  all.ignore_outgoing = false;
-  // The pre-4.20 fallback: the same effect from a BPF "inbound" test.
-  AfPacketConfig by_bpf = all;
-  const auto prog = prepend_inbound_only(nullptr);
-  sock_fprog fp{static_cast<unsigned short>(prog.size()), const_cast<sock_filter*>(prog.data())};
-  by_bpf.bpf = &fp;
+  in_only.direction = CaptureDirection::in;
+  AfPacketConfig both = in_only;
+  both.direction = CaptureDirection::inout;
+  AfPacketConfig out_only = in_only;
+  out_only.direction = CaptureDirection::out;
+  EXPECT_EQ(AfPacketConfig{}.direction, CaptureDirection::inout);  // tcpdump's default
   auto s_in = AfPacketSource::open(in_only);
-  auto s_all = AfPacketSource::open(all);
-  auto s_bpf = AfPacketSource::open(by_bpf);
-  ASSERT_TRUE(s_in.ok() && s_all.ok() && s_bpf.ok());
+  auto s_all = AfPacketSource::open(both);
+  auto s_out = AfPacketSource::open(out_only);
+  ASSERT_TRUE(s_in.ok() && s_all.ok() && s_out.ok());
 
   UdpFrameSpec out_spec;
   out_spec.seq = 7;
@@ -274,13 +274,31 @@ TEST(AfPacket, IgnoresOutgoingFrames) {
   std::uint64_t o1 = 0, i1 = 0, o2 = 0, i2 = 0, o3 = 0, i3 = 0;
   count(**s_in, o1, i1);
   count(**s_all, o2, i2);
-  count(**s_bpf, o3, i3);
+  count(**s_out, o3, i3);
   EXPECT_EQ(o1, 0u);
   EXPECT_EQ(i1, 30u);
-  EXPECT_EQ(o2, 50u);  // the frames were really there to be seen
+  EXPECT_EQ(o2, 50u);
   EXPECT_EQ(i2, 30u);
-  EXPECT_EQ(o3, 0u);
-  EXPECT_EQ(i3, 30u);
+  EXPECT_EQ(o3, 50u);
+  EXPECT_EQ(i3, 0u);
+  // The kernel counted only what each direction admitted.
+  EXPECT_EQ((*s_in)->stats().kernel_packets, (*s_in)->stats().packets);
+  EXPECT_EQ((*s_out)->stats().kernel_packets, (*s_out)->stats().packets);
+}
+
+TEST(AfPacket, ComposedFilterKeepsTheUserProgramAfterThePrefix) {
+  std::vector<sock_filter> user{BPF_STMT(BPF_RET | BPF_K, 96)};
+  EXPECT_TRUE(compose_kernel_filter({}, KernelFilterSpec{CaptureDirection::inout, false}).empty());
+  EXPECT_EQ(compose_kernel_filter(user, KernelFilterSpec{CaptureDirection::inout, false}).size(), 1u);
+  const auto p = compose_kernel_filter(user, KernelFilterSpec{CaptureDirection::out, true});
+  ASSERT_EQ(p.size(), 7u);  // mark test (3), direction test (3), the user's return
+  EXPECT_EQ(p[0].k, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_MARK));
+  EXPECT_EQ(p[1].k, kRiptideTxMark);
+  EXPECT_EQ(p[3].k, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE));
+  EXPECT_EQ(p.back().k, 96u);
+  const auto alone = compose_kernel_filter({}, KernelFilterSpec{CaptureDirection::inout, true});
+  ASSERT_EQ(alone.size(), 4u);
+  EXPECT_EQ(alone.back().k, 0xFFFFFFFFu);
 }
 
 TEST(AfPacket, StopWakesABlockedNext) {

@@ -1,6 +1,7 @@
 // PACKET_FANOUT hash mode: every packet of a flow, in both directions, lands on one socket.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <vector>
@@ -86,6 +87,54 @@ TEST(Fanout, HashKeepsBothDirectionsOfAFlowOnOneSocket) {
   EXPECT_GT(per_socket[1], frames.size() / 4);
   std::printf("fanout hash: socket0 %llu, socket1 %llu packets\n", static_cast<unsigned long long>(per_socket[0]),
               static_cast<unsigned long long>(per_socket[1]));
+}
+
+// Group id 0: each group gets an id of the kernel's choosing, so two groups (two riptide
+// processes) on one interface never join each other; each group still sees every packet once.
+TEST(Fanout, UnspecifiedIdsNeverCollide) {
+  if (!test::have_net_admin()) GTEST_SKIP() << "needs CAP_NET_ADMIN";
+  test::VethPair vp("fan2");
+  ASSERT_TRUE(vp.ok());
+  AfPacketConfig c;
+  c.iface = vp.host_if();
+  c.expected_pps = 50'000;
+  c.fanout = FanoutConfig{};
+  ASSERT_EQ(c.fanout->group_id, 0u);
+  auto g1 = open_fanout_group(c, 2);
+  auto g2 = open_fanout_group(c, 2);
+  ASSERT_TRUE(g1.ok()) << g1.error().message;
+  ASSERT_TRUE(g2.ok()) << g2.error().message;
+  const auto id1 = (*g1)[0]->fanout_group_id();
+  EXPECT_EQ((*g1)[1]->fanout_group_id(), id1);
+  EXPECT_EQ((*g2)[1]->fanout_group_id(), (*g2)[0]->fanout_group_id());
+  EXPECT_NE((*g2)[0]->fanout_group_id(), id1);
+
+  constexpr std::uint64_t kN = 3000;
+  std::vector<std::vector<std::uint8_t>> frames;
+  for (std::uint32_t f = 0; f < 50; ++f) {  // 50 flows, so both members of a group get some
+    test::UdpFrameSpec s;
+    s.src_port = static_cast<std::uint16_t>(2000 + f);
+    frames.push_back(test::build_udp_frame(s));
+  }
+  test::UdpFrameSpec s0;
+  s0.src_port = 2000;
+  ASSERT_EQ(test::send_in_netns_seq(vp.netns(), vp.peer_if(), frames, kN, 50'000, test::seq_offset(s0)).sent, kN);
+  for (auto* g : {&*g1, &*g2}) {
+    std::vector<int> seen(kN, 0);
+    std::uint64_t per[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+      test::drain(*(*g)[i], [&](const PacketView& v) {
+        const auto q = test::frame_seq(v.data, v.caplen);
+        if (q >= 0 && q < static_cast<std::int64_t>(kN)) {
+          ++seen[q];
+          ++per[i];
+        }
+      }, [] { return true; }, 200ms);
+    }
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(kN));  // each packet exactly once
+    EXPECT_GT(per[0], 0u);
+    EXPECT_GT(per[1], 0u);
+  }
 }
 
 TEST(Fanout, GroupNeedsAMode) {

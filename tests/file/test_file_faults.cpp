@@ -3,6 +3,8 @@
 #include "file/capture_builder.hpp"
 #include "file/file_test_util.hpp"
 
+#include <algorithm>
+
 namespace riptide::test {
 namespace {
 
@@ -239,6 +241,13 @@ TEST(FileFaults, UnknownBlocksAreSkippedAndCounted) {
   ASSERT_EQ(d.records.size(), 2u);
   EXPECT_EQ((*r)->file_stats().skipped_blocks, 3u);
   EXPECT_EQ(d.records[1].ts_ns, 2000000000);
+  // The same figure through the generic counters a report reads without knowing the type.
+  std::vector<SourceCounter> cs;
+  static_cast<const PacketSource&>(**r).counters(cs);
+  const auto it = std::find_if(cs.begin(), cs.end(), [](const SourceCounter& c) { return c.name == "skipped_blocks"; });
+  ASSERT_NE(it, cs.end());
+  EXPECT_EQ(it->value, 3u);
+  EXPECT_FALSE(it->is_drop);
 }
 
 TEST(FileFaults, PcapByteOrdersResolutionsAndFcsBits) {
@@ -276,6 +285,11 @@ TEST(FileFaults, PcapRecordLongerThanSnaplenIsCounted) {
   ASSERT_EQ(d.records.size(), 2u);
   EXPECT_EQ(d.records[0].caplen, 100u);
   EXPECT_EQ((*r)->file_stats().oversized_records, 1u);
+  std::vector<SourceCounter> cs;
+  static_cast<const PacketSource&>(**r).counters(cs);
+  const auto it = std::find_if(cs.begin(), cs.end(), [](const SourceCounter& c) { return c.name == "oversized_records"; });
+  ASSERT_NE(it, cs.end());
+  EXPECT_EQ(it->value, 1u);
 }
 
 TEST(FileFaults, PcapRecordBeyondLimitOrFile) {

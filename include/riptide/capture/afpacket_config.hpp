@@ -9,9 +9,16 @@ struct sock_fprog;
 
 namespace riptide {
 
+// Which packets of the interface to capture, as tcpdump's -Q: `in` received only, `out` sent
+// only (by any program of this host), `inout` both. Frames riptide itself sends
+// (kRiptideTxMark) are never captured, whatever the direction.
+enum class CaptureDirection : std::uint8_t { inout, in, out };
+
 enum class FanoutMode : std::uint8_t { hash, cpu, lb, qm, rollover };
 
 struct FanoutConfig {
+  // 0: a group id no other socket on the host uses, chosen by the kernel
+  // (PACKET_FANOUT_FLAG_UNIQUEID) when the first member opens; the others join it.
   std::uint16_t group_id = 0;
   FanoutMode mode = FanoutMode::hash;
   // Reassemble IP fragments before hashing so every fragment of a datagram lands on the
@@ -20,6 +27,9 @@ struct FanoutConfig {
   // When a member's ring is full, spill to the next member instead of dropping.
   // Breaks flow affinity under overload, so it is off by default.
   bool rollover = false;
+  // group_id names an existing group even when it is 0 (the kernel may hand out id 0): set
+  // by open_fanout_group() and reopen() once the kernel chose the id.
+  bool group_id_fixed = false;
 };
 
 struct AfPacketConfig {
@@ -43,9 +53,13 @@ struct AfPacketConfig {
   // Classic BPF in kernel layout (e.g. BpfFilter::kernel_program()). Copied at open, so the
   // pointee only has to live until open() returns.
   const sock_fprog* bpf = nullptr;
-  // Do not capture frames this host sends on the interface (PACKET_IGNORE_OUTGOING; on
-  // kernels older than 4.20 a BPF "inbound" test is prepended to the filter instead).
-  bool ignore_outgoing = true;
+  // `in` uses PACKET_IGNORE_OUTGOING (on kernels older than 4.20, and on the libpcap backend,
+  // a BPF "inbound" test prepended to the filter); `out` a BPF "outbound" test. Either way
+  // the kernel counts only what the direction admits, so the ledger stays exact.
+  CaptureDirection direction = CaptureDirection::inout;
+  // Prepend "mark == kRiptideTxMark -> reject" to the kernel filter: riptide's own frames
+  // (TxSocket) are not captured back. Off only for tests that look at them.
+  bool reject_own_tx = true;
   bool promisc = false;
   std::optional<std::uint32_t> busy_poll_us;  // SO_BUSY_POLL
 };

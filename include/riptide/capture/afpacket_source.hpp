@@ -25,6 +25,9 @@ struct AfPacketStats {
   std::uint64_t losing_blocks = 0;   // blocks flagged TP_STATUS_LOSING: drops happened meanwhile
   std::uint64_t interface_lost = 0;  // times next() reported Errc::interface_down
   std::uint64_t reopened = 0;        // successful reopen() calls
+  // Packets the kernel had put in the ring (and counted) that were still in a block it never
+  // handed over when a drain gave up (quiesce or interface loss): lost, counted here.
+  std::uint64_t ring_abandoned = 0;
 };
 
 class AfPacketSource final : public PacketSource {
@@ -38,10 +41,21 @@ class AfPacketSource final : public PacketSource {
 
   Result<PollStatus> next(PacketBatch& out, std::chrono::milliseconds timeout) override;
   void stop() noexcept override;
+  // Attaches a reject-all filter (checked), then next() drains the ring: every block the
+  // kernel hands over within 2 x block timeout + 10 ms, then end_of_input.
+  Result<void> quiesce() override;
+  // After a successful quiesce() drained to end_of_input: kernel_packets == packets +
+  // kernel_drops (+ ring_abandoned, normally 0).
+  bool exact_counts() const override;
+  // losing_blocks, polls, poll_timeouts, interface_lost, reopened, freezes, ring_abandoned.
+  void counters(std::vector<SourceCounter>& out) const override;
   SourceStats stats() const override;
   std::string describe() const override;
 
-  // Closes the socket and opens a new one on the interface of the same NAME (its ifindex
+  // When the interface goes down or is removed, next() first delivers what the ring still
+  // holds (blocks the kernel retires within the drain window), then returns
+  // Errc::interface_down, and keeps returning it until reopen().
+  // Closes the socket (adding its PACKET_STATISTICS to the totals) and opens a new one on the interface of the same NAME (its ifindex
   // may have changed) with the same configuration, fanout group included. Call from the
   // capture thread after next() reported interface_down; not_found while it is absent.
   Result<void> reopen();
@@ -53,6 +67,9 @@ class AfPacketSource final : public PacketSource {
   int fd() const noexcept { return fd_; }
   // Index of this socket in its fanout group (for describe()); 0 when alone.
   void set_member_index(unsigned i) { member_ = i; }
+  // The fanout group this socket joined (the kernel's choice when the config said 0); 0
+  // without fanout.
+  std::uint16_t fanout_group_id() const noexcept { return cfg_.fanout ? cfg_.fanout->group_id : 0; }
 
  private:
   AfPacketSource(const AfPacketConfig& cfg, RingPlan plan);
@@ -62,6 +79,9 @@ class AfPacketSource final : public PacketSource {
   bool block_ready(std::uint32_t idx) const noexcept;
   void fill(PacketBatch& out) noexcept;
   void harvest_kernel_stats_locked() const;
+  Result<PollStatus> finish_drain();
+  std::chrono::steady_clock::time_point drain_deadline() const;
+  bool draining() const noexcept { return quiescing_ || loss_pending_; }
 
   AfPacketConfig cfg_;
   std::vector<sock_filter> filter_;  // owned copy of cfg.bpf (plus the inbound test if needed)
@@ -87,11 +107,18 @@ class AfPacketSource final : public PacketSource {
   std::uint32_t held_ = 0;
 
   std::atomic<bool> stop_{false};
+  // Drains (capture thread only): after quiesce(), and after an interface loss was seen.
+  bool quiescing_ = false;
+  bool loss_pending_ = false;
+  bool lost_ = false;  // interface_down reported: repeated until reopen()
+  std::string loss_msg_;
+  std::chrono::steady_clock::time_point drain_until_{};
+  std::atomic<bool> drained_{false};  // a quiesce drain ended: counts are final
 
   // Counters written by the capture thread only, read by stats() from any thread.
   struct Counters {
     std::atomic<std::uint64_t> blocks{0}, packets{0}, bytes{0}, polls{0}, timeouts{0},
-        losing{0}, lost{0}, reopened{0};
+        losing{0}, lost{0}, reopened{0}, abandoned{0};
   } c_;
   // PACKET_STATISTICS resets on read: totals accumulate here under mu_, which also keeps
   // the fd alive while another thread reads it.
@@ -100,12 +127,10 @@ class AfPacketSource final : public PacketSource {
 };
 
 // N sockets on cfg.iface in one fanout group (cfg.fanout must be set): the kernel spreads
-// packets over them by cfg.fanout->mode. Member i is meant for worker thread i.
+// packets over them by cfg.fanout->mode. Member i is meant for worker thread i. With
+// group_id 0 the first member asks the kernel for an unused id and the others join it, so
+// two groups (two riptide processes) on one host never share packets.
 Result<std::vector<std::unique_ptr<AfPacketSource>>> open_fanout_group(const AfPacketConfig& cfg,
                                                                         unsigned n);
-
-// The filter with a leading "drop outgoing" test (pkttype == PACKET_OUTGOING -> reject),
-// for kernels without PACKET_IGNORE_OUTGOING. prog == nullptr: accept everything else.
-std::vector<sock_filter> prepend_inbound_only(const sock_fprog* prog);
 
 }  // namespace riptide

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,7 +30,7 @@ struct PcapLiveStats {
 class PcapLiveSource final : public PacketSource {
  public:
   // Uses iface, snaplen, the ring-plan inputs (buffer size), block_timeout_ms, promisc,
-  // ignore_outgoing (pcap_setdirection(PCAP_D_IN)) and bpf. `filter_expr`, when not empty,
+  // direction and reject_own_tx (both as a kernel BPF prefix, see kernel_filter.hpp) and bpf. `filter_expr`, when not empty,
   // is compiled by libpcap on the live handle instead of cfg.bpf. Fanout is unsupported.
   static Result<std::unique_ptr<PcapLiveSource>> open(const AfPacketConfig& cfg, const std::string& filter_expr = {});
   ~PcapLiveSource() override;
@@ -40,6 +39,16 @@ class PcapLiveSource final : public PacketSource {
 
   Result<PollStatus> next(PacketBatch& out, std::chrono::milliseconds timeout) override;
   void stop() noexcept override;
+  // Attaches a reject-all program to libpcap's socket (checked); next() then delivers what
+  // libpcap's ring still holds for up to 2 x block timeout + 10 ms and returns end_of_input,
+  // however busy the link.
+  Result<void> quiesce() override;
+  bool exact_counts() const override;
+  // copy_overflow and ps_ifdrop (drops), dispatches, polls.
+  void counters(std::vector<SourceCounter>& out) const override;
+  // Kernel figures are read by the capture thread inside next() (at most every 100 ms and
+  // whenever it returns without packets) and published here: the pcap_t is never touched
+  // from another thread.
   SourceStats stats() const override;
   std::string describe() const override;
 
@@ -50,7 +59,7 @@ class PcapLiveSource final : public PacketSource {
  private:
   PcapLiveSource(const AfPacketConfig& cfg, RingPlan plan);
   static void on_packet(unsigned char* user, const ::pcap_pkthdr* h, const unsigned char* bytes);
-  void harvest_locked() const;
+  void harvest();  // capture thread only
   int dispatch_some(PacketBatch& out);
 
   AfPacketConfig cfg_;
@@ -67,9 +76,13 @@ class PcapLiveSource final : public PacketSource {
 
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> packets_{0}, bytes_{0}, dispatches_{0}, polls_{0}, overflow_{0};
-  mutable std::mutex mu_;  // pcap_stats() on the handle from any thread
-  mutable std::uint64_t recv_ = 0, drop_ = 0, ifdrop_ = 0;
-  mutable std::uint32_t last_recv_ = 0, last_drop_ = 0, last_ifdrop_ = 0;
+  // pcap_stats() totals, widened to 64 bits by the capture thread.
+  std::atomic<std::uint64_t> recv_{0}, drop_{0}, ifdrop_{0};
+  std::uint32_t last_recv_ = 0, last_drop_ = 0, last_ifdrop_ = 0;
+  std::chrono::steady_clock::time_point next_harvest_{};
+  bool quiescing_ = false;
+  std::chrono::steady_clock::time_point drain_until_{};
+  std::atomic<bool> drained_{false};
 };
 
 }  // namespace riptide

@@ -15,8 +15,8 @@ namespace riptide {
 enum class Backend : std::uint8_t { afpacket, pcap, file };
 
 // The transmit path analyzers use through AnalyzerContext::send(): one TxQueue drained by one
-// TxThread on its own send-only socket (never the capture socket, so our frames are not
-// captured back: see AfPacketConfig::ignore_outgoing).
+// TxThread on its own send-only socket, whose frames carry kRiptideTxMark so no capture
+// socket of ours admits them (AfPacketConfig::reject_own_tx).
 struct TxOptions {
   // "" on a live run: the capture interface. On a file: no transmit path unless set.
   std::string iface;

@@ -1,7 +1,8 @@
 #pragma once
 // TxSocket: a send-only AF_PACKET socket bound to one interface. It is separate from any
-// capture socket so that injected frames never loop back into a capture ring, and it
-// bypasses the qdisc by default (PACKET_QDISC_BYPASS): frames go straight to the driver.
+// capture socket, it bypasses the qdisc by default (PACKET_QDISC_BYPASS: frames go straight
+// to the driver and skip the capture taps), and it marks its frames (SO_MARK
+// kRiptideTxMark) so that a capture filter rejects them when they do pass a tap.
 //
 // Two send methods, both one syscall per batch:
 //   sendmmsg: one sendmmsg() carrying up to TxConfig::batch frames.
@@ -64,6 +65,9 @@ class TxSocket {
   const TxConfig& config() const noexcept;
   const std::string& iface() const noexcept;
   int fd() const noexcept;
+  // True when every frame carries SO_MARK kRiptideTxMark, so riptide's capture sockets never
+  // see it; false without CAP_NET_ADMIN (then only PACKET_QDISC_BYPASS keeps it out).
+  bool marks_frames() const noexcept;
   // Largest frame this socket sends: the device MTU + link header, and for tx_ring the slot.
   std::uint32_t max_frame() const noexcept;
 
