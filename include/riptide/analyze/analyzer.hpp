@@ -20,7 +20,9 @@
 //    of the batch still reaches it. One error and one missed packet are counted.
 //  - from an on_packets override: the engine cannot know how far it got, so every packet of
 //    that call counts as missed (an upper bound), with one error.
-//  - a disabled instance misses every later packet; those are counted as missed too.
+//  - a disabled instance misses every later packet; those are counted as missed too. It is
+//    switched off at the end of the call that reached the budget: a batch that throws for
+//    every packet counts one error per packet.
 // Missed packets are reported per analyzer (packets_missed), apart from capture's figures.
 //
 // A factory's create() that throws or returns null is refused with an error naming the
