@@ -87,8 +87,10 @@ m = re.search(r"sent (\d+)", open(sys.argv[3]).read())
 sent = int(m.group(1)) if m else -1
 lost = s["kernel_drops"] + s["worker_queue_drops"]
 print(f"demo: generator sent {sent}; riptide captured {s['captured']}, by sequence number {q['unique']} unique, "
-      f"{q['lost']} missing, {q['duplicates']} duplicates; latency p50 {q['latency_ns']['p50'] / 1e3:.0f} us, "
-      f"p99 {q['latency_ns']['p99'] / 1e3:.0f} us")
+      f"{q['lost']} missing, {q['duplicates']} duplicates; wire to kernel timestamp p50 "
+      f"{q['wire_to_kernel_ns']['p50'] / 1e3:.0f} us, p99 {q['wire_to_kernel_ns']['p99'] / 1e3:.0f} us; "
+      f"wire to analyzer p50 {q['wire_to_analyzer_ns']['p50'] / 1e3:.0f} us, "
+      f"p99 {q['wire_to_analyzer_ns']['p99'] / 1e3:.0f} us")
 ok = lost == 0 and q["lost"] == 0 and q["unique"] == sent
 print(f"demo: lost {lost} in riptide's stages, {sent - q['unique']} of the generator's frames not seen -> "
       f"{'ZERO LOSS' if ok else 'LOSS'}")

@@ -8,7 +8,7 @@
 #include "riptide/analyze/heavy_hitters.hpp"
 #include "riptide/analyze/plugin.hpp"
 #include "riptide/analyze/reporter.hpp"
-#include "riptide/analyze/seq_check.hpp"
+#include "riptide/gen/seq_check.hpp"
 #include "riptide/engine/engine.hpp"
 
 namespace riptide::app {

@@ -1,7 +1,6 @@
 #include "riptide/analyze/flow_meter_analyzer.hpp"
 
 #include <array>
-#include <cstdio>
 #include <span>
 
 namespace riptide {
@@ -73,9 +72,7 @@ class FlowMeterAnalyzer final : public Analyzer {
 Result<std::unique_ptr<FlowMeterFactory>> FlowMeterFactory::create(const FlowMeterConfig& cfg,
                                                                    const std::string& json_path) {
   std::unique_ptr<EveJsonWriter> w;
-  if (json_path == "-") {
-    w = std::make_unique<EveJsonWriter>(stdout, "<stdout>");
-  } else if (!json_path.empty()) {
+  if (!json_path.empty()) {
     auto r = EveJsonWriter::open(json_path);
     if (!r) return r.error();
     w = std::move(*r);
@@ -117,12 +114,21 @@ void FlowMeterFactory::add_totals(const FlowMeterStats& s) {
 
 void FlowMeterFactory::finish() {
   std::lock_guard lk(mu_);
-  if (writer_) (void)writer_->flush();
+  // A failed final flush is kept in the writer and shows in outputs(): never lost.
+  if (writer_) {
+    (void)writer_->flush();
+    writer_->close();
+  }
 }
 
-std::uint64_t FlowMeterFactory::records_written() const noexcept {
-  return writer_ ? writer_->records() - writer_->dropped() : 0;
+void FlowMeterFactory::outputs(std::vector<OutputStatus>& out) const {
+  std::lock_guard lk(mu_);
+  if (!writer_) return;
+  const auto& o = writer_->output();
+  out.push_back({"flow", "flows", o.target(), o.written(), o.dropped(), o.error() ? o.error()->message : ""});
 }
+
+std::uint64_t FlowMeterFactory::records_written() const noexcept { return writer_ ? writer_->written() : 0; }
 std::uint64_t FlowMeterFactory::records_dropped() const noexcept { return writer_ ? writer_->dropped() : 0; }
 
 }  // namespace riptide

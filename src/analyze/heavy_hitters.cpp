@@ -1,7 +1,5 @@
 #include "riptide/analyze/heavy_hitters.hpp"
 
-#include <cerrno>
-#include <cstring>
 
 #include "heavy_hitters_window.hpp"
 
@@ -149,30 +147,19 @@ Result<void> validate(const HeavyHittersConfig& cfg) {
 
 Result<std::unique_ptr<HeavyHittersFactory>> HeavyHittersFactory::create(const HeavyHittersConfig& cfg) {
   if (auto v = validate(cfg); !v) return v.error();
-  std::FILE* out = nullptr;
-  bool owned = false;
-  if (cfg.output == "-") {
-    out = stdout;
-  } else if (!cfg.output.empty()) {
-    out = std::fopen(cfg.output.c_str(), "w");
-    if (out == nullptr)
-      return make_error(errno == EACCES ? Errc::permission : Errc::io,
-                        "heavy-hitters: cannot open " + cfg.output + ": " + std::strerror(errno));
-    owned = true;
+  std::unique_ptr<LineOutput> out;
+  if (!cfg.output.empty()) {
+    auto o = LineOutput::open(cfg.output, "heavy-hitters");
+    if (!o) return o.error();
+    out = std::move(*o);
   }
-  return std::unique_ptr<HeavyHittersFactory>(new HeavyHittersFactory(cfg, out, owned));
+  return std::unique_ptr<HeavyHittersFactory>(new HeavyHittersFactory(cfg, std::move(out)));
 }
 
-HeavyHittersFactory::HeavyHittersFactory(const HeavyHittersConfig& cfg, std::FILE* out, bool owned)
-    : cfg_(cfg), out_(out), owned_(owned) {}
+HeavyHittersFactory::HeavyHittersFactory(const HeavyHittersConfig& cfg, std::unique_ptr<LineOutput> out)
+    : cfg_(cfg), out_(std::move(out)) {}
 
-HeavyHittersFactory::~HeavyHittersFactory() {
-  if (out_ == nullptr) return;
-  if (owned_)
-    std::fclose(out_);
-  else
-    std::fflush(out_);
-}
+HeavyHittersFactory::~HeavyHittersFactory() = default;
 
 std::unique_ptr<Analyzer> HeavyHittersFactory::create(std::size_t thread_index) {
   return std::make_unique<HeavyHittersAnalyzer>(*this, thread_index);
@@ -180,31 +167,32 @@ std::unique_ptr<Analyzer> HeavyHittersFactory::create(std::size_t thread_index) 
 
 void HeavyHittersFactory::write_line(std::string_view line) {
   std::lock_guard lk(mu_);
-  if (out_ == nullptr) return;
-  // One line per window: flushing each keeps a tail -f reader current at no real cost.
-  const bool ok = std::fwrite(line.data(), 1, line.size(), out_) == line.size() && std::fputc('\n', out_) != EOF &&
-                  std::fflush(out_) == 0;
-  if (ok) {
-    ++lines_;
-    return;
-  }
-  if (errors_++ == 0)
-    std::fprintf(stderr, "riptide: heavy-hitters: writing %s failed: %s\n",
-                 cfg_.output == "-" ? "<stdout>" : cfg_.output.c_str(), std::strerror(errno));
+  if (!out_) return;
+  // One write() per window: a tail -f reader is current, and a line is never cut in half.
+  line_.assign(line);
+  line_ += '\n';
+  out_->write_lines(line_.data(), line_.size(), 1);
 }
 
 void HeavyHittersFactory::finish() {
   std::lock_guard lk(mu_);
-  if (out_ != nullptr) std::fflush(out_);
+  if (out_) out_->close();
+}
+
+void HeavyHittersFactory::outputs(std::vector<OutputStatus>& out) const {
+  std::lock_guard lk(mu_);
+  if (!out_) return;
+  out.push_back({"heavy-hitters", "windows", out_->target(), out_->written(), out_->dropped(),
+                 out_->error() ? out_->error()->message : ""});
 }
 
 std::uint64_t HeavyHittersFactory::lines_written() const {
   std::lock_guard lk(mu_);
-  return lines_;
+  return out_ ? out_->written() : 0;
 }
 std::uint64_t HeavyHittersFactory::write_errors() const {
   std::lock_guard lk(mu_);
-  return errors_;
+  return out_ ? out_->dropped() : 0;
 }
 
 }  // namespace riptide

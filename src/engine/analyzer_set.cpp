@@ -59,19 +59,72 @@ void AnalyzerSet::add(std::unique_ptr<Analyzer> a, std::string name) {
   slots_.push_back(std::move(s));
 }
 
-void AnalyzerSet::fault(Slot& s, const char* where) noexcept {
-  const auto n = s.errors.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (n == 1) {
-    std::string what = "unknown exception";
+namespace {
+// The message of the exception being handled (call inside a catch block) or of `e`.
+std::string describe(std::exception_ptr e = nullptr) noexcept {
+  try {
+    if (e) std::rethrow_exception(e);
+    throw;
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+  }
+  return "unknown exception";
+}
+}  // namespace
+
+Result<void> AnalyzerSet::add(AnalyzerFactory& f) {
+  const std::string name(f.name());
+  std::unique_ptr<Analyzer> a;
+  try {
+    a = f.create(ctx_.thread_index());
+  } catch (...) {
+    return make_error(Errc::invalid_argument, "analyzer '" + name + "': create() failed: " + describe());
+  }
+  if (!a) return make_error(Errc::invalid_argument, "analyzer '" + name + "': create() returned no analyzer");
+  add(std::move(a), name);
+  return {};
+}
+
+std::vector<std::string> finish_factories(std::span<const std::unique_ptr<AnalyzerFactory>> factories) noexcept {
+  std::vector<std::string> errs;
+  for (const auto& f : factories) {
+    if (!f) continue;
     try {
-      throw;
-    } catch (const std::exception& e) {
-      what = e.what();
+      f->finish();
     } catch (...) {
+      try {
+        errs.push_back("analyzer '" + std::string(f->name()) + "': finish() failed: " + describe());
+      } catch (...) {  // out of memory while reporting: nothing better to do
+      }
     }
+  }
+  return errs;
+}
+
+void find_stuck(const AnalyzerSet& set, TimestampNs now, std::chrono::nanoseconds threshold,
+                std::vector<std::string>& lines) {
+  for (const auto& s : set.slots()) {
+    const TimestampNs t0 = s->call_started_ns.load(std::memory_order_relaxed);
+    if (t0 == 0 || now - t0 <= threshold.count()) continue;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.1f", static_cast<double>(now - t0) / 1e9);
+    lines.push_back("analyzer '" + s->name + "' (thread " + std::to_string(set.context().thread_index()) +
+                    ") stuck in one call for " + buf + " s");
+  }
+}
+
+void AnalyzerSet::fault(Slot& s, const char* where) noexcept { count_errors(s, 1, where, describe()); }
+
+void AnalyzerSet::fault_packets(Slot& s, const PacketErrors& e) noexcept {
+  count_errors(s, e.count(), "on_packet", describe(e.first()));
+}
+
+void AnalyzerSet::count_errors(Slot& s, std::uint64_t k, const char* where, const std::string& what) noexcept {
+  const auto n = s.errors.fetch_add(k, std::memory_order_relaxed) + k;
+  if (n == k)
     std::fprintf(stderr, "riptide: analyzer '%s' (thread %zu) threw in %s: %s\n", s.name.c_str(),
                  ctx_.thread_index(), where, what.c_str());
-  }
   if (n >= limits_.max_errors && !s.disabled.load(std::memory_order_relaxed)) {
     s.disabled.store(true, std::memory_order_relaxed);
     std::fprintf(stderr, "riptide: analyzer '%s' (thread %zu) disabled after %llu errors; capture goes on\n",
@@ -80,14 +133,7 @@ void AnalyzerSet::fault(Slot& s, const char* where) noexcept {
 }
 
 void AnalyzerSet::start() noexcept {
-  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
-    current_ = i;
-    try {
-      slots_[i]->a->on_start(ctx_);
-    } catch (...) {
-      fault(*slots_[i], "on_start");
-    }
-  }
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) guarded(i, "on_start", [&] { slots_[i]->a->on_start(ctx_); });
 }
 
 namespace {
@@ -119,13 +165,8 @@ void AnalyzerSet::fire_timers(TimeBase base, TimestampNs now) noexcept {
     t.next = next_on_grid(now, t.period);
     Slot& s = *slots_[t.slot];
     if (s.disabled.load(std::memory_order_relaxed)) continue;
-    current_ = t.slot;
     s.timer_fires.fetch_add(1, std::memory_order_relaxed);
-    try {
-      t.fn(now);
-    } catch (...) {
-      fault(s, "a timer");
-    }
+    guarded(t.slot, "a timer", [&] { t.fn(now); });
   }
   if (base == TimeBase::wall) {
     wall_deadline_ = std::numeric_limits<TimestampNs>::max();
@@ -147,46 +188,26 @@ void AnalyzerSet::run_completions() noexcept {
     if (s.disabled.load(std::memory_order_relaxed)) continue;
     current_ = d.tag;
     if (d.run_error) {
-      try {
-        std::rethrow_exception(d.run_error);
-      } catch (...) {
-        fault(s, "an offloaded task");
-      }
+      count_errors(s, 1, "an offloaded task", describe(d.run_error));
       continue;
     }
-    try {
-      d.task->complete();
-    } catch (...) {
-      fault(s, "an offloaded task's complete()");
-    }
+    guarded(d.tag, "an offloaded task's complete()", [&] { d.task->complete(); });
   }
   done_.clear();  // destroys the tasks here, on the owning thread
 }
 
 void AnalyzerSet::batch_end(TimestampNs now) noexcept {
   for (std::uint32_t i = 0; i < slots_.size(); ++i) {
-    Slot& s = *slots_[i];
-    if (s.disabled.load(std::memory_order_relaxed)) continue;
-    current_ = i;
-    try {
-      s.a->on_batch_end(now);
-    } catch (...) {
-      fault(s, "on_batch_end");
-    }
+    if (slots_[i]->disabled.load(std::memory_order_relaxed)) continue;
+    guarded(i, "on_batch_end", [&] { slots_[i]->a->on_batch_end(now); });
   }
   run_completions();
 }
 
 void AnalyzerSet::tick(TimestampNs now) noexcept {
   for (std::uint32_t i = 0; i < slots_.size(); ++i) {
-    Slot& s = *slots_[i];
-    if (s.disabled.load(std::memory_order_relaxed)) continue;
-    current_ = i;
-    try {
-      s.a->on_tick(now);
-    } catch (...) {
-      fault(s, "on_tick");
-    }
+    if (slots_[i]->disabled.load(std::memory_order_relaxed)) continue;
+    guarded(i, "on_tick", [&] { slots_[i]->a->on_tick(now); });
   }
   if (!timers_.empty()) fire_timers(TimeBase::wall, now);
   run_completions();
@@ -204,14 +225,7 @@ void AnalyzerSet::stop() noexcept {
   }
   stopped_ = true;
   // Even a disabled analyzer is stopped: it may hold output that must be flushed.
-  for (std::uint32_t i = 0; i < slots_.size(); ++i) {
-    current_ = i;
-    try {
-      slots_[i]->a->on_stop();
-    } catch (...) {
-      fault(*slots_[i], "on_stop");
-    }
-  }
+  for (std::uint32_t i = 0; i < slots_.size(); ++i) guarded(i, "on_stop", [&] { slots_[i]->a->on_stop(); });
 }
 
 }  // namespace riptide::engine

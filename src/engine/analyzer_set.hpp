@@ -3,7 +3,17 @@
 // is counted and, past its error budget, switched off; the others and capture go on.
 // The set also owns what the context offers its analyzers on this thread: their timers,
 // and the hand-back of their offloaded tasks.
+//
+// Each slot also says where its analyzer's time goes: the monotonic time its current call
+// began (0 outside calls, for a watchdog on another thread) and the time spent inside calls
+// (busy_ns, wall time on the packet thread: it includes preemption). One clock read per
+// analyzer per batch, CLOCK_MONOTONIC through the vDSO (no system call); the per-packet path
+// (packet()) uses CLOCK_MONOTONIC_COARSE, which costs a memory read: a coarse tick that falls
+// inside a call is charged to it whole, so the sum is right on average over many calls.
+#include <time.h>
+
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -12,12 +22,19 @@
 #include <vector>
 
 #include "riptide/analyze/analyzer.hpp"
+#include "riptide/core/result.hpp"
 #include "riptide/analyze/offload_pool.hpp"
 #include "riptide/transmit/tx_queue.hpp"
 
 namespace riptide::engine {
 
 class AnalyzerSet;
+
+inline TimestampNs monotonic_ns(clockid_t clock = CLOCK_MONOTONIC) noexcept {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<TimestampNs>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 
 // Shared by the engine with every packet thread; either may be null (feature off).
 struct ThreadServices {
@@ -56,6 +73,11 @@ class AnalyzerSet {
     std::atomic<std::uint64_t> errors{0};
     std::atomic<bool> disabled{false};  // written by the owning thread, read by reports
     std::atomic<std::uint64_t> timer_fires{0};
+    // Packets the analyzer did not see: skipped after a throw, or arriving while disabled.
+    std::atomic<std::uint64_t> packets_missed{0};
+    std::atomic<std::uint64_t> packets{0};  // handed to it (seen + missed)
+    std::atomic<std::uint64_t> busy_ns{0};  // time inside its calls
+    std::atomic<TimestampNs> call_started_ns{0};  // CLOCK_MONOTONIC; 0: not inside a call
   };
 
   AnalyzerSet(std::size_t index, std::size_t count, bool live, AnalyzerLimits limits, ThreadServices svc = {})
@@ -63,6 +85,9 @@ class AnalyzerSet {
     done_.reserve(64);
   }
   void add(std::unique_ptr<Analyzer> a, std::string name);
+  // Creates this thread's instance of `f` (index = this set's thread index) behind a guard:
+  // create() throwing or returning null is an Error "analyzer 'x': create() failed: ...".
+  Result<void> add(AnalyzerFactory& f);
 
   void start() noexcept;
   // The hot loop. A try block costs nothing until something throws (table-based unwinding).
@@ -70,20 +95,29 @@ class AnalyzerSet {
     // Packet-time timers fire between the packets whose timestamps straddle the deadline,
     // whatever the batching: the same firings on a file in either topology.
     if (pkt.ts_ns >= packet_deadline_) fire_timers(TimeBase::packet, pkt.ts_ns);
+    TimestampNs t = slots_.empty() ? 0 : monotonic_ns(CLOCK_MONOTONIC_COARSE);
     for (std::uint32_t i = 0; i < slots_.size(); ++i) {
       Slot& s = *slots_[i];
-      if (s.disabled.load(std::memory_order_relaxed)) continue;
+      bump(s.packets, 1);
+      if (s.disabled.load(std::memory_order_relaxed)) {
+        bump(s.packets_missed, 1);
+        continue;
+      }
       current_ = i;  // so that offload() knows whose task it is
+      s.call_started_ns.store(t, std::memory_order_relaxed);
       try {
         s.a->on_packet(meta, pkt);
       } catch (...) {
+        bump(s.packets_missed, 1);
         fault(s, "on_packet");
       }
+      t = end_call(s, t, CLOCK_MONOTONIC_COARSE);
     }
   }
   // A batch, handed to each analyzer's on_packets in one call; split where packet-time
   // timers are due, so that timers fire between the same packets as with packet().
-  // An exception ends that analyzer's part of the sub-batch (one error counted).
+  // An exception skips what Analyzer's header says (one packet, or the whole call of an
+  // on_packets override), counted in packets_missed.
   void packets(std::span<const PacketMeta> metas, std::span<const PacketView> pkts) noexcept {
     const std::size_t n = metas.size() < pkts.size() ? metas.size() : pkts.size();
     std::size_t i = 0;
@@ -129,22 +163,61 @@ class AnalyzerSet {
   };
 
   void deliver(std::span<const PacketMeta> metas, std::span<const PacketView> pkts) noexcept {
+    const std::uint64_t n = metas.size() < pkts.size() ? metas.size() : pkts.size();
+    TimestampNs t = slots_.empty() ? 0 : monotonic_ns();
     for (std::uint32_t k = 0; k < slots_.size(); ++k) {
       Slot& s = *slots_[k];
-      if (s.disabled.load(std::memory_order_relaxed)) continue;
+      bump(s.packets, n);
+      if (s.disabled.load(std::memory_order_relaxed)) {
+        bump(s.packets_missed, n);
+        continue;
+      }
       current_ = k;
+      s.call_started_ns.store(t, std::memory_order_relaxed);
       try {
         s.a->on_packets(metas, pkts);
+      } catch (const PacketErrors& e) {
+        bump(s.packets_missed, e.count());
+        fault_packets(s, e);
       } catch (...) {
+        bump(s.packets_missed, n);
         fault(s, "on_packets");
       }
+      t = end_call(s, t);
     }
+  }
+  // Single writer (this thread): a plain add, no locked instruction.
+  static void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  // Ends the call that began at `t0`; returns the time read, which starts the next call.
+  static TimestampNs end_call(Slot& s, TimestampNs t0, clockid_t clock = CLOCK_MONOTONIC) noexcept {
+    const TimestampNs t = monotonic_ns(clock);
+    bump(s.busy_ns, static_cast<std::uint64_t>(t > t0 ? t - t0 : 0));
+    s.call_started_ns.store(0, std::memory_order_relaxed);
+    return t;
   }
   bool offload(std::unique_ptr<OffloadTask> task);
   bool add_timer(TimestampNs period, TimeBase base, std::function<void(TimestampNs)> fn);
   void fire_timers(TimeBase base, TimestampNs now) noexcept;
   void run_completions() noexcept;
   void fault(Slot& s, const char* where) noexcept;
+  // Calls fn() for slot i outside the packet path: timed, watched and guarded.
+  template <class F>
+  void guarded(std::uint32_t i, const char* where, F&& fn) noexcept {
+    Slot& s = *slots_[i];
+    current_ = i;
+    const TimestampNs t0 = monotonic_ns();
+    s.call_started_ns.store(t0, std::memory_order_relaxed);
+    try {
+      fn();
+    } catch (...) {
+      fault(s, where);
+    }
+    end_call(s, t0);
+  }
+  void fault_packets(Slot& s, const PacketErrors& e) noexcept;
+  void count_errors(Slot& s, std::uint64_t k, const char* where, const std::string& what) noexcept;
 
   ThreadContext ctx_;
   AnalyzerLimits limits_;
@@ -158,5 +231,15 @@ class AnalyzerSet {
   TimestampNs wall_deadline_ = std::numeric_limits<TimestampNs>::max();
   bool stopped_ = false;
 };
+
+// Lines "analyzer 'x' (thread N) stuck in one call for 3.1 s" for every analyzer of `set`
+// inside one call for longer than `threshold` at monotonic time `now` (monotonic_ns()).
+// Safe from any thread while the set runs.
+void find_stuck(const AnalyzerSet& set, TimestampNs now, std::chrono::nanoseconds threshold,
+                std::vector<std::string>& lines);
+
+// Runs every factory's finish() behind a guard; returns one line per failure,
+// "analyzer 'x': finish() failed: <what>". Never throws.
+std::vector<std::string> finish_factories(std::span<const std::unique_ptr<AnalyzerFactory>> factories) noexcept;
 
 }  // namespace riptide::engine

@@ -1,7 +1,5 @@
 #include "riptide/flow/eve_json.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <utility>
 
 namespace riptide {
@@ -10,76 +8,43 @@ namespace {
 constexpr std::size_t kBufSize = 64 * 1024;
 }
 
-EveJsonWriter::EveJsonWriter(std::FILE* out, std::string name) : EveJsonWriter(out, std::move(name), false) {}
-
-EveJsonWriter::EveJsonWriter(std::FILE* out, std::string name, bool owned)
-    : out_(out), name_(std::move(name)), owned_(owned), buf_(std::make_unique<char[]>(kBufSize)) {}
+EveJsonWriter::EveJsonWriter(std::unique_ptr<LineOutput> out)
+    : out_(std::move(out)), buf_(std::make_unique<char[]>(kBufSize)) {}
 
 Result<std::unique_ptr<EveJsonWriter>> EveJsonWriter::open(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
-  if (f == nullptr) {
-    const int err = errno;
-    return make_error(err == EACCES ? Errc::permission : Errc::io,
-                      "eve-json: cannot open " + path + ": " + std::strerror(err));
-  }
-  // We buffer ourselves; stdio buffering on top would only delay errors past our counts.
-  std::setvbuf(f, nullptr, _IONBF, 0);
-  return std::unique_ptr<EveJsonWriter>(new EveJsonWriter(f, path, true));
+  auto out = LineOutput::open(path, "eve-json");
+  if (!out) return out.error();
+  return std::make_unique<EveJsonWriter>(std::move(*out));
 }
 
 EveJsonWriter::~EveJsonWriter() {
-  (void)flush();
-  if (owned_ && std::fclose(out_) != 0 && !error_) fail(errno);
+  drain();
+  out_->close();
 }
 
 void EveJsonWriter::on_flow(const FlowRecord& rec) {
   ++records_;
-  if (error_) {
-    ++dropped_;
+  if (out_->error()) {
+    out_->drop(1);
     return;
   }
-  if (kBufSize - used_ < kMaxLine + 1 && !drain()) {
-    ++dropped_;
-    return;
-  }
+  if (kBufSize - used_ < kMaxLine + 1) drain();
   used_ += format(rec, buf_.get() + used_);
   buf_[used_++] = '\n';
   ++buffered_records_;
 }
 
-bool EveJsonWriter::drain() {
-  if (error_) return false;
-  if (used_ > 0 && std::fwrite(buf_.get(), 1, used_, out_) != used_) {
-    fail(errno);
-    return false;
-  }
+void EveJsonWriter::drain() noexcept {
+  // The buffer holds whole lines only: the output writes them whole or counts them.
+  if (buffered_records_ > 0) out_->write_lines(buf_.get(), used_, buffered_records_);
   used_ = 0;
-  unflushed_records_ += buffered_records_;
   buffered_records_ = 0;
-  return true;
 }
 
 Result<void> EveJsonWriter::flush() {
-  if (drain()) {
-    if (std::fflush(out_) != 0) {
-      fail(errno);
-    } else {
-      unflushed_records_ = 0;
-    }
-  }
-  if (error_) return *error_;
+  drain();
+  if (out_->error()) return *out_->error();
   return {};
-}
-
-void EveJsonWriter::fail(int err) {
-  // Whatever was in our buffer, or in the stream's since its last good fflush, is lost.
-  dropped_ += buffered_records_ + unflushed_records_;
-  buffered_records_ = 0;
-  unflushed_records_ = 0;
-  used_ = 0;
-  error_ = make_error(Errc::io, "eve-json: write to " + name_ + " failed: " + std::strerror(err != 0 ? err : EIO) +
-                                    "; further flow records are counted, not written");
-  std::fprintf(stderr, "riptide: %s\n", error_->message.c_str());
 }
 
 }  // namespace riptide

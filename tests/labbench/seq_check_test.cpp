@@ -1,14 +1,16 @@
 // seq_check: the latency histogram and the analyzer, on frames built with hand-made payloads.
 #include <gtest/gtest.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "riptide/analyze/seq_check.hpp"
+#include "riptide/gen/seq_check.hpp"
 #include "riptide/gen/frame_builder.hpp"
 
 namespace riptide {
@@ -92,6 +94,11 @@ class SeqCheckFrames : public ::testing::Test {
     ASSERT_TRUE(b);
     builder_ = std::make_unique<gen::FrameBuilder>(std::move(*b));
   }
+  std::vector<std::uint8_t> frame(std::uint32_t flow, std::uint64_t seq, std::int64_t send) {
+    std::vector<std::uint8_t> buf(200, 0);
+    EXPECT_EQ(builder_->write(flow, seq, send, 200, buf), 200u);
+    return buf;
+  }
   // Feeds one frame; ts = arrival, send = the payload's send time.
   void feed(Analyzer& a, std::uint32_t flow, std::uint64_t seq, std::int64_t send, std::int64_t arrival) {
     std::vector<std::uint8_t> buf(200, 0);
@@ -143,7 +150,7 @@ TEST_F(SeqCheckFrames, CountsLossDuplicatesReorderingAndLatency) {
   EXPECT_EQ(s.seq.flows_seen, 3u);
   EXPECT_EQ(s.not_gen, 1u);
   EXPECT_EQ(s.negative_latency, 1u);
-  EXPECT_EQ(s.latency.count(), 15u);
+  EXPECT_EQ(s.wire_to_kernel.count(), 15u);
 
   std::ifstream in(path);
   ASSERT_TRUE(in) << path;
@@ -153,7 +160,7 @@ TEST_F(SeqCheckFrames, CountsLossDuplicatesReorderingAndLatency) {
   EXPECT_EQ(j["duplicates"], 1u);
   EXPECT_EQ(j["reordered"], 1u);
   // 7 samples at 10 us and 8 at 1 ms: the median is 1 ms, p99 and max too.
-  const auto& l = j["latency_ns"];
+  const auto& l = j["wire_to_kernel_ns"];
   EXPECT_GE(l["p50"].get<std::uint64_t>(), 1'000'000u);
   EXPECT_LE(l["p50"].get<std::uint64_t>(), 1'000'000u);  // clipped to max, which is exact
   EXPECT_EQ(l["max"], 1'000'000u);
@@ -170,20 +177,89 @@ TEST_F(SeqCheckFrames, MedianOfMostlyFastPackets) {
   a->on_stop();
   const auto s = f.summary();
   EXPECT_EQ(s.seq.lost, 0u);
-  EXPECT_GE(s.latency.percentile(0.5), 40'000u);
-  EXPECT_LE(s.latency.percentile(0.5), 40'000u * 33 / 32);
-  EXPECT_GE(s.latency.percentile(0.99), 3'000'000u * 31 / 32);
+  EXPECT_GE(s.wire_to_kernel.percentile(0.5), 40'000u);
+  EXPECT_LE(s.wire_to_kernel.percentile(0.5), 40'000u * 33 / 32);
+  EXPECT_GE(s.wire_to_kernel.percentile(0.99), 3'000'000u * 31 / 32);
 }
 
-TEST(SeqCheckFactory, UnwritablePathIsOneLineNotACrash) {
+// The output opens when the factory is made (before -Z, before capture): a bad path is an
+// error at start, not a line on stderr at the end.
+TEST(SeqCheckFactory, UnwritablePathFailsAtStart) {
+  auto r = SeqCheckFactory::open("/nonexistent-dir/x.json");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("/nonexistent-dir/x.json"), std::string::npos) << r.error().message;
   SeqCheckFactory f("/nonexistent-dir/x.json");
-  auto a = f.create(0);
-  a->on_stop();
+  try {
+    (void)f.create(0);
+    ADD_FAILURE() << "create() made an analyzer whose output cannot be written";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("/nonexistent-dir/x.json"), std::string::npos) << e.what();
+  }
+  std::vector<OutputStatus> outs;
+  f.outputs(outs);
+  ASSERT_EQ(outs.size(), 1u);
+  EXPECT_EQ(outs[0].dropped, 1u);
+  EXPECT_FALSE(outs[0].error.empty());
+}
+
+TEST(SeqCheckFactory, FileIsOpenBeforeTheRunAndAFullDiskIsCounted) {
+  const std::string path = ::testing::TempDir() + "/seq_open_" + std::to_string(::getpid()) + ".json";
+  {
+    SeqCheckFactory f(path);
+    EXPECT_GE(f.fd(), 0);
+    std::ifstream probe(path);
+    EXPECT_TRUE(probe) << "the file is created before any packet";
+    f.finish();
+    std::vector<OutputStatus> outs;
+    f.outputs(outs);
+    ASSERT_EQ(outs.size(), 1u);
+    EXPECT_EQ(outs[0].written, 1u);
+    EXPECT_EQ(outs[0].dropped, 0u);
+  }
+  std::remove(path.c_str());
+  SeqCheckFactory full("/dev/full");
   testing::internal::CaptureStderr();
-  f.finish();
+  full.finish();
   const std::string err = testing::internal::GetCapturedStderr();
-  EXPECT_NE(err.find("/nonexistent-dir/x.json"), std::string::npos);
-  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  std::vector<OutputStatus> outs;
+  full.outputs(outs);
+  ASSERT_EQ(outs.size(), 1u);
+  EXPECT_EQ(outs[0].written, 0u);
+  EXPECT_EQ(outs[0].dropped, 1u);
+  EXPECT_NE(outs[0].error.find("No space left"), std::string::npos) << outs[0].error;
+}
+
+// Wire to kernel timestamp and wire to analyzer are two figures: the second includes the
+// time between the kernel's timestamp and the hand-over (here: the packets are handed over
+// about 50 ms after their kernel timestamp).
+TEST_F(SeqCheckFrames, WireToAnalyzerIncludesTheWaitAfterTheKernelTimestamp) {
+  SeqCheckFactory f("");
+  auto a = f.create(0);
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const std::int64_t now = std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  std::vector<std::vector<std::uint8_t>> bufs;
+  std::vector<PacketView> views;
+  for (std::uint64_t s = 0; s < 8; ++s) {
+    bufs.push_back(frame(3, s, now - 50'000'000));
+    PacketView v;
+    v.data = bufs.back().data();
+    v.caplen = v.wirelen = static_cast<std::uint32_t>(bufs.back().size());
+    v.ts_ns = now - 50'000'000 + 20'000;  // the kernel saw it 20 us after it was sent
+    views.push_back(v);
+  }
+  std::vector<PacketMeta> metas(views.size());
+  a->on_packets(metas, views);
+  a->on_stop();
+  const auto s = f.summary();
+  EXPECT_EQ(s.wire_to_kernel.count(), 8u);
+  EXPECT_EQ(s.wire_to_analyzer.count(), 8u);
+  EXPECT_LE(s.wire_to_kernel.max(), 20'000u);
+  EXPECT_GE(s.wire_to_analyzer.percentile(0.5), 50'000'000u * 31 / 32);
+  const auto j = nlohmann::json::parse(s.to_json());
+  EXPECT_TRUE(j.contains("wire_to_kernel_ns"));
+  EXPECT_EQ(j["wire_to_analyzer_ns"]["count"], 8u);
 }
 
 }  // namespace

@@ -45,8 +45,8 @@ class RiptideTool final : public CaptureTool {
     fig.reordered = q.value("reordered", std::uint64_t(0));
     fig.kernel_drops = s.value("kernel_drops", std::uint64_t(0));
     fig.queue_drops = s.value("worker_queue_drops", std::uint64_t(0));
-    if (q.contains("latency_ns") && q["latency_ns"].value("count", std::uint64_t(0)) > 0) {
-      const auto& l = q["latency_ns"];
+    if (q.contains("wire_to_kernel_ns") && q["wire_to_kernel_ns"].value("count", std::uint64_t(0)) > 0) {
+      const auto& l = q["wire_to_kernel_ns"];
       fig.p50_ns = l.value("p50", std::uint64_t(0));
       fig.p99_ns = l.value("p99", std::uint64_t(0));
       fig.p999_ns = l.value("p999", std::uint64_t(0));

@@ -15,9 +15,25 @@
 //
 // Exceptions thrown by any of these are caught by the engine and counted; after
 // AnalyzerLimits::max_errors of them the instance is disabled with one message on stderr.
-// Capture and the other analyzers keep going.
+// Capture and the other analyzers keep going. What an exception costs the analyzer:
+//  - from on_packet (also when called by the default on_packets): that one packet; the rest
+//    of the batch still reaches it. One error and one missed packet are counted.
+//  - from an on_packets override: the engine cannot know how far it got, so every packet of
+//    that call counts as missed (an upper bound), with one error.
+//  - a disabled instance misses every later packet; those are counted as missed too. It is
+//    switched off at the end of the call that reached the budget: a batch that throws for
+//    every packet counts one error per packet.
+// Missed packets are reported per analyzer (packets_missed), apart from capture's figures.
+//
+// A factory's create() that throws or returns null is refused with an error naming the
+// factory: the run does not begin (status 2). A finish() that throws is reported by name.
+//
+// Files a factory writes (OutputStatus): opened when the factory is made, so a path that
+// cannot be opened fails before capture starts; every record is written whole or not at all,
+// and each record not written is counted as dropped, reported, and makes the exit status 1.
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <span>
@@ -30,10 +46,36 @@
 
 namespace riptide {
 
+// One output a factory writes (a file, stdout): what reached it and what was lost. `written`
+// and `dropped` count records (lines); `error` is the first failure, "" while all is well.
+struct OutputStatus {
+  std::string analyzer;  // the factory's name()
+  std::string name;      // what the output holds, e.g. "flows", "windows", "summary"
+  std::string target;    // the path, or "<stdout>"
+  std::uint64_t written = 0;
+  std::uint64_t dropped = 0;
+  std::string error;
+};
+
 // Named counters an analyzer reports; they appear in the run report and the stats JSON.
 struct AnalyzerCounter {
   std::string name;
   std::uint64_t value = 0;
+};
+
+// Thrown by the default on_packets after the whole batch was delivered, when on_packet threw
+// for `count` of its packets; `first` is the first of those exceptions. The engine counts
+// `count` errors and `count` missed packets.
+class PacketErrors final : public std::exception {
+ public:
+  PacketErrors(std::uint64_t count, std::exception_ptr first) noexcept : count_(count), first_(std::move(first)) {}
+  const char* what() const noexcept override { return "on_packet threw"; }
+  std::uint64_t count() const noexcept { return count_; }
+  const std::exception_ptr& first() const noexcept { return first_; }
+
+ private:
+  std::uint64_t count_;
+  std::exception_ptr first_;
 };
 
 // A long calculation handed off the packet path. run() executes on a compute-pool thread;
@@ -82,9 +124,20 @@ class Analyzer {
   // A whole batch at once: metas[i] was decoded from pkts[i]; same contract as calling
   // on_packet for each in order (which is what the default does). Override it when seeing the
   // batch pays, e.g. to overlap the memory loads of several packets (the flow meter does).
+  // The default skips only the packets whose on_packet threw (a try block costs nothing until
+  // something throws); an override that throws loses the whole call (see the top of the file).
   virtual void on_packets(std::span<const PacketMeta> metas, std::span<const PacketView> pkts) {
     const std::size_t n = metas.size() < pkts.size() ? metas.size() : pkts.size();
-    for (std::size_t i = 0; i < n; ++i) on_packet(metas[i], pkts[i]);
+    std::uint64_t failed = 0;
+    std::exception_ptr first;
+    for (std::size_t i = 0; i < n; ++i) {
+      try {
+        on_packet(metas[i], pkts[i]);
+      } catch (...) {
+        if (failed++ == 0) first = std::current_exception();
+      }
+    }
+    if (failed != 0) throw PacketErrors(failed, std::move(first));
   }
   // now = the newest packet timestamp of the batch (packet time).
   virtual void on_batch_end(TimestampNs now) { (void)now; }
@@ -101,8 +154,12 @@ class AnalyzerFactory {
   virtual std::string_view name() const noexcept = 0;
   // One instance per packet thread; called before threads start.
   virtual std::unique_ptr<Analyzer> create(std::size_t thread_index) = 0;
-  // Called once after every instance stopped: flush shared outputs here.
+  // Called once after every instance stopped: flush shared outputs here. Throw (or record
+  // the failure in outputs()) when a flush fails: an error here is reported, never dropped.
   virtual void finish() {}
+  // Appends one entry per output this factory writes; called after finish() (and may be
+  // called during the run for a live view). Records not written must be counted as dropped.
+  virtual void outputs(std::vector<OutputStatus>& out) const { (void)out; }
 
   // How late the analyzers this factory makes may see a packet when traffic is light. A
   // capture ring hands its packets over a block at a time, when the block is full or after

@@ -16,7 +16,8 @@ namespace riptide {
 
 class FlowMeterFactory final : public AnalyzerFactory {
  public:
-  // json_path: "" writes no flow records, "-" writes them to stdout.
+  // json_path: "" writes no flow records, "-" writes them to stdout. The file is opened
+  // here: a path that cannot be opened is an error before any capture.
   static Result<std::unique_ptr<FlowMeterFactory>> create(const FlowMeterConfig& cfg, const std::string& json_path);
 
   std::string_view name() const noexcept override { return "flow"; }
@@ -27,6 +28,8 @@ class FlowMeterFactory final : public AnalyzerFactory {
   // Flows end on timeouts of seconds; records written 50 ms later change nothing.
   std::chrono::milliseconds max_packet_delay() const noexcept override { return std::chrono::milliseconds(50); }
   void finish() override;
+  // "flows": the EVE JSON output, when there is one.
+  void outputs(std::vector<OutputStatus>& out) const override;
 
   // Totals over every instance created, valid after finish().
   const FlowMeterStats& totals() const noexcept { return totals_; }
@@ -42,7 +45,7 @@ class FlowMeterFactory final : public AnalyzerFactory {
   FlowMeterFactory(const FlowMeterConfig& cfg, std::unique_ptr<EveJsonWriter> writer);
   FlowMeterConfig cfg_;
   std::unique_ptr<EveJsonWriter> writer_;  // null: records only counted
-  std::mutex mu_;
+  mutable std::mutex mu_;
   FlowMeterStats totals_{};
   std::uint32_t tables_created_ = 0;
 };

@@ -38,6 +38,7 @@
 
 #include "riptide/analyze/analyzer.hpp"
 #include "riptide/core/result.hpp"
+#include "riptide/flow/line_output.hpp"
 
 namespace riptide {
 
@@ -74,22 +75,23 @@ class HeavyHittersFactory final : public AnalyzerFactory {
   }
   void finish() override;
 
+  // "windows": one line per window report, when there is an output.
+  void outputs(std::vector<OutputStatus>& out) const override;
+
   const HeavyHittersConfig& config() const noexcept { return cfg_; }
   std::uint64_t lines_written() const;
-  std::uint64_t write_errors() const;
+  std::uint64_t write_errors() const;  // window lines not written (dropped)
 
-  // Appends `line` and a newline to the output and flushes it; thread-safe. A failed write is
-  // reported once on stderr and counted.
+  // Writes `line` (no newline in it) and a newline, whole or not at all; thread-safe. The
+  // first failure is reported once on stderr; that line and every later one are dropped.
   void write_line(std::string_view line);
 
  private:
-  HeavyHittersFactory(const HeavyHittersConfig& cfg, std::FILE* out, bool owned);
+  HeavyHittersFactory(const HeavyHittersConfig& cfg, std::unique_ptr<LineOutput> out);
   HeavyHittersConfig cfg_;
   mutable std::mutex mu_;
-  std::FILE* out_;
-  bool owned_;
-  std::uint64_t lines_ = 0;
-  std::uint64_t errors_ = 0;
+  std::unique_ptr<LineOutput> out_;  // null: no output
+  std::string line_;                 // the line and its newline, reused
 };
 
 }  // namespace riptide

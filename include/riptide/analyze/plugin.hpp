@@ -33,8 +33,9 @@
 namespace riptide {
 
 // Raised whenever a class a plugin derives from or calls changes its layout or its virtual
-// functions. 2: AnalyzerFactory::max_packet_delay (1: the plugins before the version existed).
-inline constexpr std::uint32_t kPluginAbiVersion = 2;
+// functions. 3: AnalyzerFactory::outputs, PacketErrors from the default on_packets;
+// 2: AnalyzerFactory::max_packet_delay (1: the plugins before the version existed).
+inline constexpr std::uint32_t kPluginAbiVersion = 3;
 inline constexpr const char* kPluginAbiSymbol = "riptide_plugin_abi";
 inline constexpr const char* kPluginEntrySymbol = "riptide_plugin_create";
 using PluginAbiFn = std::uint32_t (*)();

@@ -17,17 +17,18 @@
 // start, "age" is whole seconds between the start and end seconds (as Suricata does).
 // src is the client, dest the server.
 //
-// Errors: the first failed write is kept (error()) and reported once on stderr; later
-// records are counted in dropped() and not written.
+// Output: a LineOutput (raw file descriptor), so every record reaches the file whole or not
+// at all. Errors: the first failed write is kept (error()) and reported once on stderr; the
+// records it lost and every later one are counted in dropped() and not written.
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "riptide/core/result.hpp"
 #include "riptide/flow/flow_record.hpp"
+#include "riptide/flow/line_output.hpp"
 
 namespace riptide {
 
@@ -35,41 +36,40 @@ class EveJsonWriter final : public FlowSink {
  public:
   static constexpr std::size_t kMaxLine = 1024;  // a formatted record is always shorter
 
-  // Writes to `out`, which stays owned by the caller (stdout, a pipe). `name` is used in errors.
-  explicit EveJsonWriter(std::FILE* out, std::string name = "<stream>");
-  // Creates or truncates `path`.
+  explicit EveJsonWriter(std::unique_ptr<LineOutput> out);
+  // Creates or truncates `path`; "-" writes to standard output.
   static Result<std::unique_ptr<EveJsonWriter>> open(const std::string& path);
   ~EveJsonWriter() override;  // flushes, then closes a file it opened
   EveJsonWriter(const EveJsonWriter&) = delete;
   EveJsonWriter& operator=(const EveJsonWriter&) = delete;
 
   void on_flow(const FlowRecord& rec) override;
-  // Writes the buffered lines out (also fflush()es the stream).
+  // Writes the buffered lines out; the first error of the output, if any.
   Result<void> flush();
 
-  const std::optional<Error>& error() const noexcept { return error_; }
-  std::uint64_t records() const noexcept { return records_; }  // every record received
-  std::uint64_t dropped() const noexcept { return dropped_; }  // received but not written
+  const std::optional<Error>& error() const noexcept { return out_->error(); }
+  std::uint64_t records() const noexcept { return records_; }          // every record received
+  std::uint64_t written() const noexcept { return out_->written(); }   // complete lines in the output
+  std::uint64_t dropped() const noexcept { return out_->dropped(); }   // received but not written
+  const LineOutput& output() const noexcept { return *out_; }
+  // Flushes and closes the output (a late write error becomes error()); later records are dropped.
+  void close() noexcept {
+    drain();
+    out_->close();
+  }
 
   // Formats `rec` as one JSON object without the newline into `buf` (at least kMaxLine bytes);
   // returns its length.
   static std::size_t format(const FlowRecord& rec, char* buf) noexcept;
 
  private:
-  EveJsonWriter(std::FILE* out, std::string name, bool owned);
-  bool drain();  // buffer -> stream; false (and error_ set) on failure
-  void fail(int err);
+  void drain() noexcept;  // buffer -> output
 
-  std::FILE* out_;
-  std::string name_;
-  bool owned_;
+  std::unique_ptr<LineOutput> out_;
   std::unique_ptr<char[]> buf_;
   std::size_t used_ = 0;
-  std::uint64_t buffered_records_ = 0;   // in buf_
-  std::uint64_t unflushed_records_ = 0;  // handed to the stream, not yet fflush()ed
+  std::uint64_t buffered_records_ = 0;  // whole lines in buf_
   std::uint64_t records_ = 0;
-  std::uint64_t dropped_ = 0;
-  std::optional<Error> error_;
 };
 
 }  // namespace riptide

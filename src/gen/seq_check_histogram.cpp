@@ -1,6 +1,6 @@
 #include <cmath>
 
-#include "riptide/analyze/seq_check.hpp"
+#include "riptide/gen/seq_check.hpp"
 
 namespace riptide {
 

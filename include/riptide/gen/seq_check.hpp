@@ -1,24 +1,39 @@
 #pragma once
 // seq_check: the analyzer that checks riptide's own test traffic (riptide gen).
 //
+// It lives beside the generator, not in the analyzer module: the analyzer API does not pull
+// in the traffic generator.
+//
 // For every packet carrying a GenPayload it feeds the per-flow sequence tracker (received,
-// lost, duplicates, reordered) and records the one-way latency: the packet's arrival time
-// (PacketView::ts_ns, the kernel's receive timestamp) minus the send time the generator wrote
-// into the payload. Both are CLOCK_REALTIME, so the figure only means something when sender
-// and receiver share a clock (the same machine, e.g. a veth pair).
+// lost, duplicates, reordered) and records two one-way delays from the send time the
+// generator wrote into the payload:
+//  - wire to kernel timestamp: the packet's kernel receive timestamp (PacketView::ts_ns).
+//    It leaves out everything after the kernel: the wait in a part-filled ring block (up to
+//    the block timeout), the capture thread's wake-up, the hand-over to a worker.
+//  - wire to analyzer: the wall clock when the analyzer is handed the packet (read once per
+//    batch in on_packets; once per packet where the engine calls on_packet). This is what
+//    an analyzer that answers packets actually sees.
+// All are CLOCK_REALTIME, so the figures only mean something when sender and receiver share
+// a clock (the same machine, e.g. a veth pair).
 //
 // Instances are per packet thread and need flow affinity (fanout hash, dispatch by flow hash):
-// a flow split over two instances would look like loss in both. At stop the factory merges
-// the instances and writes one JSON object:
-//   {"received", "unique", "lost", "duplicates", "reordered", "stale", "not_gen", "flows",
-//    "latency_ns": {"count", "p50", "p99", "p999", "max", "negative"}}
+// a flow split over two instances would look like loss in both. The output file is opened
+// when the factory is made (before -Z drops privileges; a bad path fails at start); at stop
+// the factory merges the instances and writes one JSON object on one line:
+//   {"received", "unique", "lost", "duplicates", "reordered", "stale", "unknown_flow",
+//    "not_gen", "flows",
+//    "wire_to_kernel_ns": {"count", "p50", "p99", "p999", "max", "negative", "no_timestamp"},
+//    "wire_to_analyzer_ns": {"count", "p50", "p99", "p999", "max", "negative"}}
 #include <array>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "riptide/analyze/analyzer.hpp"
+#include "riptide/core/result.hpp"
+#include "riptide/flow/line_output.hpp"
 #include "riptide/gen/seq_tracker.hpp"
 
 namespace riptide {
@@ -67,8 +82,10 @@ struct SeqCheckSummary {
   gen::SeqCounts seq;                 // summed over instances
   std::uint64_t not_gen = 0;          // packets without a GenPayload (not riptide gen traffic)
   std::uint64_t no_timestamp = 0;     // short payloads without send_ts_ns: no latency
-  std::uint64_t negative_latency = 0; // arrival before send: the clocks disagree
-  LatencyHistogram latency;
+  std::uint64_t negative_latency = 0; // kernel timestamp before send: the clocks disagree
+  std::uint64_t negative_delivery = 0;  // analyzer's clock before send
+  LatencyHistogram wire_to_kernel;    // send stamp -> kernel receive timestamp
+  LatencyHistogram wire_to_analyzer;  // send stamp -> wall clock at delivery to the analyzer
 
   void merge(const SeqCheckSummary& o) noexcept;
   std::string to_json() const;  // the object described above, one line
@@ -77,10 +94,22 @@ struct SeqCheckSummary {
 class SeqCheckFactory final : public AnalyzerFactory {
  public:
   // json_path: where finish() writes the summary; "" writes nothing, "-" writes to stdout.
-  explicit SeqCheckFactory(std::string json_path, SeqCheckConfig cfg = {});
+  // Opens (creates, truncates) the file now; one that cannot be opened is an error.
+  static Result<std::unique_ptr<SeqCheckFactory>> open(const std::string& json_path, SeqCheckConfig cfg = {});
+  // The same, for callers that cannot take a Result: a file that could not be opened makes
+  // every create() throw that error, so the engine refuses the analyzer at start.
+  explicit SeqCheckFactory(const std::string& json_path, SeqCheckConfig cfg = {});
   std::string_view name() const noexcept override { return "seq_check"; }
   std::unique_ptr<Analyzer> create(std::size_t thread_index) override;
-  void finish() override;  // a write failure is reported on stderr (one line)
+  // Writes the summary line. A failure is reported on stderr (one line) and in outputs().
+  void finish() override;
+  // "summary": the JSON file, when there is one (1 record).
+  void outputs(std::vector<OutputStatus>& out) const override;
+
+  // The open output, for handing over to another user (-Z): path "" and fd -1 when none.
+  const std::string& path() const noexcept { return path_; }
+  int fd() const noexcept { return out_ ? out_->fd() : -1; }
+  const std::optional<Error>& open_error() const noexcept { return open_error_; }
 
   // Called by each instance at on_stop.
   void add(const SeqCheckSummary& s);
@@ -89,8 +118,10 @@ class SeqCheckFactory final : public AnalyzerFactory {
  private:
   std::string path_;
   SeqCheckConfig cfg_;
+  std::unique_ptr<LineOutput> out_;
+  std::optional<Error> open_error_;
   mutable std::mutex mu_;
-  std::unique_ptr<SeqCheckSummary> total_;  // heap: the histogram is 15 KiB
+  std::unique_ptr<SeqCheckSummary> total_;  // heap: the histograms are 15 KiB each
 };
 
 }  // namespace riptide

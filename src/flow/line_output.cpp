@@ -1,0 +1,82 @@
+#include "riptide/flow/line_output.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace riptide {
+
+Result<std::unique_ptr<LineOutput>> LineOutput::open(const std::string& path, std::string what) {
+  if (path == "-") return std::unique_ptr<LineOutput>(new LineOutput(STDOUT_FILENO, "<stdout>", std::move(what), false, false, 0));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int err = errno;
+    return make_error(err == EACCES || err == EPERM ? Errc::permission : Errc::io,
+                      what + ": cannot open " + path + ": " + std::strerror(err));
+  }
+  struct stat st {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  return std::unique_ptr<LineOutput>(new LineOutput(fd, path, std::move(what), true, regular, 0));
+}
+
+LineOutput::LineOutput(int fd, std::string target, std::string what, bool owned, bool truncatable,
+                       std::uint64_t offset)
+    : fd_(fd), target_(std::move(target)), what_(std::move(what)), owned_(owned), truncatable_(truncatable),
+      offset_(offset) {}
+
+LineOutput::~LineOutput() { close(); }
+
+void LineOutput::close() noexcept {
+  if (fd_ < 0) return;
+  const int fd = fd_;
+  fd_ = -1;
+  if (owned_ && ::close(fd) != 0 && errno != EINTR && !error_) fail(errno);
+}
+
+std::uint64_t LineOutput::write_lines(const char* data, std::size_t len, std::uint64_t lines) noexcept {
+  if (error_ || fd_ < 0) {
+    dropped_ += lines;
+    return 0;
+  }
+  std::size_t done = 0;
+  while (done < len) {
+    const ssize_t w = ::write(fd_, data + done, len - done);
+    if (w > 0) {
+      done += static_cast<std::size_t>(w);
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    const int err = w < 0 ? errno : EIO;
+    // Keep the complete lines that went out; take back the cut-off one where we can.
+    std::size_t keep = done;
+    while (keep > 0 && data[keep - 1] != '\n') --keep;
+    const auto whole = static_cast<std::uint64_t>(std::count(data, data + keep, '\n'));
+    const auto end = static_cast<off_t>(offset_ + keep);
+    if (keep < done && truncatable_ && ::ftruncate(fd_, end) == 0) ::lseek(fd_, end, SEEK_SET);
+    offset_ += keep;
+    written_ += whole;
+    dropped_ += lines - std::min(whole, lines);
+    fail(err);
+    return whole;
+  }
+  offset_ += len;
+  written_ += lines;
+  return lines;
+}
+
+void LineOutput::fail(int err) noexcept {
+  try {
+    error_ = make_error(Errc::io, what_ + ": write to " + target_ + " failed: " + std::strerror(err != 0 ? err : EIO) +
+                                      "; further records are counted, not written");
+    std::fprintf(stderr, "riptide: %s\n", error_->message.c_str());
+  } catch (...) {
+    error_ = Error{Errc::io, ""};
+  }
+}
+
+}  // namespace riptide
