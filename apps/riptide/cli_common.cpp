@@ -91,6 +91,8 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_flag("-q,--quiet", e.quiet, "no live status line");
   app.add_option("--flows-json", o.flows_json, "write one EVE-style JSON line per finished flow to FILE ('-': stdout)");
   app.add_option("--stats-json", e.stats_json_path, "write the per-stage figures as JSON to FILE at exit (and every --stats-interval)");
+  app.add_option("--watchdog", e.watchdog_ms, "milliseconds an analyzer may stay in one call before it is named on stderr (0: off)")
+      ->check(CLI::Range(0u, 3'600'000u));
   app.add_option("--metrics-listen", e.metrics_listen,
                  "serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: 127.0.0.1; nothing listens unless asked)");
   app.add_option("--stats-interval", e.stats_json_interval_s, "seconds between --stats-json lines (0: only at exit)")

@@ -31,7 +31,7 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
                "riptide capture"};
   auto& e = o.engine;
   auto& c = e.capture;
-  std::string backend = "afpacket", fanout = "hash", cpus;
+  std::string backend = "afpacket", fanout = "hash", cpus, direction = "inout";
   std::uint32_t buffer_kib = 0;
   bool no_promisc = false;
   app.add_option("-i,--interface", c.iface, "interface to capture on")->required();
@@ -53,6 +53,10 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
   std::string run_as;
   app.add_option("-Z,--relinquish-privileges", run_as,
                  "once the sockets and outputs are open, become USER, keeping only CAP_NET_RAW (tcpdump's -Z)");
+  app.add_option("-Q,--direction", direction,
+                 "what to capture, as tcpdump's -Q: inout (default: received and sent by this host), in, out; "
+                 "riptide's own transmitted frames are never captured")
+      ->check(CLI::IsMember({"in", "out", "inout"}));
   app.add_flag("--exit-on-iface-loss", e.exit_on_iface_loss, "exit (status 1) when the interface goes away, as tcpdump does");
   add_run_options(app, o);
   if (int rc = parse_or_exit(app, "capture", argc, argv); rc >= 0) return rc;
@@ -60,6 +64,7 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
   e.backend = backend == "pcap" ? Backend::pcap : Backend::afpacket;
   e.block_timeout_set = app.count("--block-timeout") > 0;
   c.promisc = !no_promisc;
+  c.direction = direction == "in" ? CaptureDirection::in : direction == "out" ? CaptureDirection::out : CaptureDirection::inout;
   if (buffer_kib) c.max_ring_bytes = static_cast<std::uint64_t>(buffer_kib) << 10;
   if (e.capture_threads > 1) {
     FanoutConfig f;

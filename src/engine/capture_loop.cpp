@@ -130,9 +130,13 @@ void Engine::Impl::capture_loop(std::size_t idx) {
   for (;;) {
     if (!draining && (stopping.load(std::memory_order_relaxed) || fatal.load(std::memory_order_relaxed))) {
       if (!live() || fatal.load()) break;
-      // Live: stop the kernel adding packets, then read what the ring already holds.
+      // Live: stop the source admitting packets, then read what it already holds; it says
+      // end_of_input once drained. A source that cannot quiesce is stopped (counts not exact).
       draining = true;
-      freeze(idx);
+      if (auto q = src.quiesce(); !q) {
+        add_error(q.error().message);
+        src.stop();
+      }
     }
     // The regular tick, or earlier when an analyzer's wall timer is due: the wait ends then.
     const TimestampNs due = runs_analyzers ? std::min(next_tick, sets[idx]->next_wall_deadline()) : next_tick;
@@ -144,8 +148,7 @@ void Engine::Impl::capture_loop(std::size_t idx) {
       wait = std::chrono::milliseconds(
           std::clamp<TimestampNs>(left_ms, 0, engine::kPollTimeout.count() + slack / 1'000'000));
     }
-    // Draining waits past the block timeout: the kernel hands over its part-filled block only then.
-    auto r = src.next(batch, draining ? std::chrono::milliseconds(2 * cfg.capture.block_timeout_ms + 10) : wait);
+    auto r = src.next(batch, wait);
     if (!r) {
       if (handle_source_error(idx, totals, r.error())) continue;
       break;
@@ -157,8 +160,6 @@ void Engine::Impl::capture_loop(std::size_t idx) {
       totals.in_progress = 0;  // every packet of the batch is now counted where it went
       counters[idx]->publish(totals);
       if (file) file_bytes_read.store(file->file_stats().bytes_read, std::memory_order_relaxed);
-    } else if (draining) {
-      break;  // timeout while draining: the ring is empty
     }
 
     // Files tick too: wall timers and offloaded results must not wait for the end of input.

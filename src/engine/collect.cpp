@@ -39,7 +39,8 @@ RunReport Engine::Impl::collect(bool final) const {
   r.kernel_packets = total(s, "kernel_packets");
   r.kernel_drops = total(s, "kernel_drops");
   r.kernel_freezes = total(s, "kernel_freezes");
-  r.kernel_exact = final && !afpacket.empty();
+  r.kernel_exact = final && live() && !sources.empty() &&
+                   std::all_of(sources.begin(), sources.end(), [](const auto& src) { return src->exact_counts(); });
   r.if_rx_dropped = s.total("if_rx_dropped");
   r.if_rx_missed = s.total("if_rx_missed");
   r.if_rx_fifo = s.total("if_rx_fifo");
@@ -60,6 +61,9 @@ RunReport Engine::Impl::collect(bool final) const {
       if (x.desc.name == "analyzer_errors") ar.errors = *x.value;
       else if (x.desc.name == "analyzer_disabled") ar.disabled = *x.value;
       else if (x.desc.name == "analyzer_timer_fires") ar.timer_fires = *x.value;
+      else if (x.desc.name == "analyzer_packets") ar.packets = *x.value;
+      else if (x.desc.name == "analyzer_packets_missed") ar.packets_missed = *x.value;
+      else if (x.desc.name == "analyzer_busy_seconds") ar.busy_ns = *x.value;
       else if (x.desc.name.rfind("analyzer_", 0) == 0)
         ar.counters.push_back({x.desc.name.substr(9), *x.value});
     }
@@ -78,6 +82,21 @@ RunReport Engine::Impl::collect(bool final) const {
   r.offload_refused = total(s, "offload_refused");
   r.offload_failed = total(s, "offload_failed");
   r.offload_max_latency_ns = static_cast<std::int64_t>(total(s, "offload_max_latency_seconds"));
+  if (final) {
+    for (const auto& f : factories) {
+      try {
+        f->outputs(r.outputs);
+      } catch (...) {
+        r.outputs.push_back({std::string(f->name()), "outputs", "", 0, 0, "outputs() threw"});
+      }
+    }
+    for (const auto& o : r.outputs) {
+      if (o.analyzer == "flow" && o.name == "flows") {
+        r.flow_records += o.written;
+        r.flow_records_dropped += o.dropped;
+      }
+    }
+  }
   r.errors = errors_copy();
   r.metrics = std::move(s.samples);
   return r;

@@ -16,6 +16,7 @@
 #include "riptide/core/futex.hpp"
 #include "engine/metrics_server.hpp"
 #include "riptide/capture/afpacket_source.hpp"
+#include "riptide/capture/iface_stats.hpp"
 
 namespace riptide {
 
@@ -111,7 +112,8 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
   const engine::ThreadServices svc{impl->pool.get(), impl->txq.get()};
   for (std::size_t i = 0; i < nsets; ++i) {
     auto set = std::make_unique<engine::AnalyzerSet>(i, nsets, impl->live(), cfg.analyzer_limits, svc);
-    for (auto& f : impl->factories) set->add(f->create(i), std::string(f->name()));
+    for (auto& f : impl->factories)
+      if (auto r = set->add(*f); !r) return r.error();
     impl->sets.push_back(std::move(set));
     impl->published.push_back(std::make_unique<engine::PublishedAnalyzers>());
   }
@@ -163,7 +165,15 @@ std::string Engine::banner() const {
   if (impl_->live())
     s += "riptide: packets reach the analyzers at most " + std::to_string(c.capture.block_timeout_ms) +
          " ms late (block timeout: " + impl_->block_timeout_why + ")\n";
-  if (impl_->tx) s += "riptide: analyzers transmit on " + impl_->tx_iface + " (queue " + std::to_string(c.tx.queue) + " frames)\n";
+  if (impl_->tx) {
+    s += "riptide: analyzers transmit on " + impl_->tx_iface + " (queue " + std::to_string(c.tx.queue) + " frames)";
+    s += impl_->tx->socket().marks_frames() ? "; their frames are never captured back\n"
+                                             : "; their frames are not marked and may be captured back\n";
+  }
+  if (impl_->live()) {
+    const std::string note = iface_down_note(c.capture.iface);
+    if (!note.empty()) s += "riptide: " + note + "\n";
+  }
   if (!c.filter.empty())
     s += std::string("riptide: filter '") + c.filter + (impl_->user_filter ? "' (user space)\n" : "' (in the kernel)\n");
   if (impl_->metrics_server) s += "riptide: Prometheus metrics on http://" + impl_->metrics_server->address() + "/metrics\n";
@@ -205,7 +215,7 @@ Result<RunReport> Engine::run() {
   }
   for (auto& t : threads) t.join();
   if (e.dispatcher) e.dispatcher->stop();
-  for (auto& f : e.factories) f->finish();
+  for (auto& line : engine::finish_factories(e.factories)) e.add_error(std::move(line));
   // Every analyzer stopped: what they queued is sent now, then the counters are final.
   if (e.tx) {
     e.tx->stop();
@@ -220,8 +230,16 @@ Result<RunReport> Engine::run() {
   }
   e.elapsed_s = std::chrono::duration<double>(engine::Clock::now() - e.started).count();
   RunReport rep = e.collect(true);
-  e.write_stats_line(rep);
+  // An output that lost records fails the run (exit status 1), named with what it lost.
+  for (const auto& o : rep.outputs) {
+    if (!o.dropped && o.error.empty()) continue;
+    std::string line = "analyzer '" + o.analyzer + "': " + o.name + " output '" + o.target + "'";
+    if (o.dropped) line += ": " + std::to_string(o.dropped) + " of " + std::to_string(o.written + o.dropped) + " records not written";
+    if (!o.error.empty()) line += ": " + o.error;
+    e.add_error(line);
+  }
   rep.errors = e.errors_copy();
+  e.write_stats_line(rep);
   if (e.fatal.load() && e.live()) {
     return make_error(Errc::interface_down, rep.errors.empty() ? std::string("capture failed") : rep.errors.back());
   }

@@ -117,7 +117,6 @@ struct Engine::Impl {
   Result<void> open_outputs();
   Result<void> open_tx();
   bool handle_source_error(std::size_t idx, engine::CaptureTotals& t, const Error& e);
-  void freeze(std::size_t idx) noexcept;
   // capture_loop.cpp
   void capture_loop(std::size_t idx);
   void process_batch(std::size_t idx, engine::CaptureTotals& t, PacketBatch& batch,

@@ -106,6 +106,30 @@ void Engine::Impl::register_metrics() {
         });
   }
 
+  // Each backend's own counters (AF_PACKET polls and losing blocks, libpcap's copy overflow,
+  // a file's skipped blocks...), learnt by name from the source itself.
+  for (std::size_t i = 0; i < ncap; ++i) {
+    std::vector<SourceCounter> cs;
+    sources[i]->counters(cs);
+    if (cs.empty()) continue;
+    std::vector<MetricDesc> d;
+    std::vector<std::string> names;
+    const MetricLabels t{{"thread", std::to_string(i)}};
+    for (const auto& c : cs) {
+      names.emplace_back(c.name);
+      const std::string n = "source_" + metric_word(c.name);
+      d.push_back(c.is_drop ? drop(n, std::string(c.help), DropKind::packets, std::string(c.advice), t)
+                            : counter(n, std::string(c.help), t));
+    }
+    metrics.add_group(std::move(d), [this, i, names](std::span<MetricValue> v) {
+      std::vector<SourceCounter> now;
+      sources[i]->counters(now);
+      for (const auto& c : now)
+        for (std::size_t k = 0; k < names.size(); ++k)
+          if (names[k] == c.name) v[k] = c.value;
+    });
+  }
+
   if (live() && !cfg.capture.iface.empty()) {
     const MetricLabels l{{"interface", cfg.capture.iface}};
     metrics.add_group(
@@ -175,10 +199,19 @@ void Engine::Impl::register_metrics() {
         drop("analyzer_errors", "exceptions an analyzer threw (caught; the analyzer goes on)", DropKind::none,
              "a bug in that analyzer", l),
         counter("analyzer_disabled", "instances switched off after too many errors", l),
-        counter("analyzer_timer_fires", "calls of the analyzer's timers", l)};
+        counter("analyzer_timer_fires", "calls of the analyzer's timers", l),
+        drop("analyzer_packets_missed", "packets the analyzer did not see (it threw, or was switched off)",
+             DropKind::analyzer, "a bug in that analyzer: its other packets and the other analyzers went on", l),
+        counter("analyzer_packets", "packets handed to the analyzer", l),
+        [&l] {
+          auto g = counter("analyzer_busy_seconds", "time inside the analyzer's calls (wall time on its thread)", l);
+          g.per_unit = 1'000'000'000;  // kept in nanoseconds
+          return g;
+        }()};
+    constexpr std::size_t kFixed = 6;
     for (const auto& c : cnames) d.push_back(counter("analyzer_" + metric_word(c), "the analyzer's own counter '" + c + "'", l));
-    metrics.add_group(std::move(d), [this, f, cnames](std::span<MetricValue> v) {
-      std::uint64_t errs = 0, disabled = 0, fires = 0;
+    metrics.add_group(std::move(d), [this, f, cnames, kFixed](std::span<MetricValue> v) {
+      std::uint64_t errs = 0, disabled = 0, fires = 0, missed = 0, pkts = 0, busy = 0;
       std::vector<std::uint64_t> sums(cnames.size(), 0);
       for (std::size_t s = 0; s < sets.size(); ++s) {
         if (f >= sets[s]->slots().size()) continue;
@@ -186,6 +219,9 @@ void Engine::Impl::register_metrics() {
         errs += slot.errors.load(std::memory_order_relaxed);
         disabled += slot.disabled.load(std::memory_order_relaxed) ? 1 : 0;
         fires += slot.timer_fires.load(std::memory_order_relaxed);
+        missed += slot.packets_missed.load(std::memory_order_relaxed);
+        pkts += slot.packets.load(std::memory_order_relaxed);
+        busy += slot.busy_ns.load(std::memory_order_relaxed);
         std::lock_guard lk(published[s]->mu);
         if (f >= published[s]->by_slot.size()) continue;
         for (const auto& c : published[s]->by_slot[f]) {
@@ -196,7 +232,10 @@ void Engine::Impl::register_metrics() {
       v[0] = errs;
       v[1] = disabled;
       v[2] = fires;
-      for (std::size_t k = 0; k < cnames.size(); ++k) v[3 + k] = sums[k];
+      v[3] = missed;
+      v[4] = pkts;
+      v[5] = busy;
+      for (std::size_t k = 0; k < cnames.size(); ++k) v[kFixed + k] = sums[k];
     });
   }
 

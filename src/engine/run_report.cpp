@@ -105,9 +105,19 @@ std::string format_report(const RunReport& r) {
   for (const auto& a : r.analyzers) {
     std::string cs;
     for (const auto& c : a.counters) cs += "  " + c.name + " " + grouped(c.value);
+    if (a.packets) {
+      char per[64];
+      std::snprintf(per, sizeof per, "  %.0f ns/packet", static_cast<double>(a.busy_ns) / static_cast<double>(a.packets));
+      cs += per;
+    }
+    if (a.packets_missed) cs += "  MISSED " + grouped(a.packets_missed) + " packets";
     line(o, "  analyzer %-8s%s%s", a.name.c_str(), cs.c_str(),
          a.errors ? ("  errors " + grouped(a.errors) + (a.disabled ? "  DISABLED" : "")).c_str() : "");
   }
+  for (const auto& x : r.outputs)
+    line(o, "  output       %s %s -> %s: %s written, %s not written%s%s", x.analyzer.c_str(), x.name.c_str(),
+         x.target.c_str(), grouped(x.written).c_str(), grouped(x.dropped).c_str(), x.error.empty() ? "" : ": ",
+         x.error.c_str());
   if (r.pcap_written || r.pcap_not_written)
     line(o, "  pcap output  %s written, %s not written", grouped(r.pcap_written).c_str(), grouped(r.pcap_not_written).c_str());
   if (!r.tx_iface.empty())
@@ -146,7 +156,15 @@ std::string format_report(const RunReport& r) {
     return true;
   };
   const bool lost = list(DropKind::packets, "where packets were lost:");
-  const bool unwritten = list(DropKind::output, "what was accepted for an output and not written:");
+  bool unwritten = list(DropKind::output, "what was accepted for an output and not written:");
+  for (const auto& x : r.outputs) {
+    if (!x.dropped) continue;
+    if (!unwritten) line(o, "  what was accepted for an output and not written:");
+    unwritten = true;
+    line(o, "    %-22s %12s  %s records of analyzer %s not written to %s%s%s", (x.name + "_dropped").c_str(),
+         grouped(x.dropped).c_str(), x.name.c_str(), x.analyzer.c_str(), x.target.c_str(),
+         x.error.empty() ? "" : ": ", x.error.c_str());
+  }
   if (!lost && !unwritten) {
     if (r.ledger_balanced()) line(o, "  no packet was lost at any stage");
     else line(o, "  the ledger does not add up: some packets are not accounted for (a riptide bug: please report it)");
@@ -154,8 +172,9 @@ std::string format_report(const RunReport& r) {
   list(DropKind::work, "work analyzers asked for that was not done (frames, calculations; not packets):");
   for (const auto& a : r.analyzers)
     if (a.errors)
-      line(o, "    analyzer %s threw %s time(s)%s: a bug in that analyzer; capture was not affected", a.name.c_str(),
-           grouped(a.errors).c_str(), a.disabled ? " and was disabled" : "");
+      line(o, "    analyzer %s threw %s time(s)%s: a bug in that analyzer; it did not see %s packets, the other analyzers saw them",
+           a.name.c_str(), grouped(a.errors).c_str(), a.disabled ? " and was disabled" : "",
+           grouped(a.packets_missed).c_str());
   for (const auto& e : r.errors) line(o, "  error: %s", e.c_str());
   return o;
 }
@@ -248,10 +267,27 @@ std::string report_json(const RunReport& r) {
     x["errors"] = a.errors;
     x["disabled"] = a.disabled;
     x["timer_fires"] = a.timer_fires;
+    x["packets"] = a.packets;
+    x["packets_missed"] = a.packets_missed;
+    x["busy_ns"] = a.busy_ns;
     for (const auto& c : a.counters) x[c.name] = c.value;
     an[a.name] = x;
   }
   j["analyzers"] = an;
+  nlohmann::ordered_json outs = nlohmann::ordered_json::array();
+  for (const auto& x : r.outputs) {
+    nlohmann::ordered_json o;
+    o["analyzer"] = x.analyzer;
+    o["name"] = x.name;
+    o["target"] = x.target;
+    o["written"] = x.written;
+    o["dropped"] = x.dropped;
+    o["error"] = x.error;
+    outs.push_back(o);
+  }
+  j["outputs"] = outs;
+  j["flow_records"] = r.flow_records;
+  j["flow_records_dropped"] = r.flow_records_dropped;
   j["pcap_written"] = r.pcap_written;
   j["pcap_not_written"] = r.pcap_not_written;
   j["tx_iface"] = r.tx_iface;

@@ -1,7 +1,5 @@
 // Opening what a run reads and writes (sources, the -w output, the transmit path), and what
 // a capture thread does when its interface goes away.
-#include <linux/filter.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,9 +53,8 @@ Result<void> Engine::Impl::open_sources() {
     afpacket.push_back(s->get());
     sources.push_back(std::move(*s));
   } else {
+    // Group id 0: the kernel picks one no other process uses (PACKET_FANOUT_FLAG_UNIQUEID).
     if (!cfg.capture.fanout) cfg.capture.fanout = FanoutConfig{};
-    if (cfg.capture.fanout->group_id == 0)
-      cfg.capture.fanout->group_id = static_cast<std::uint16_t>(getpid() & 0xffff);
     auto g = open_fanout_group(cfg.capture, cfg.capture_threads);
     if (!g) return g.error();
     link = g->front()->link_type();
@@ -100,16 +97,6 @@ Result<void> Engine::Impl::open_tx() {
   tx = std::make_unique<TxThread>(std::move(*sock), *txq, TxThreadConfig{});
   tx_iface = iface;
   return {};
-}
-
-// Stops new packets entering a live socket's ring, so that after draining it the kernel's
-// count is final and the ledger is exact: a filter that rejects everything is attached, and
-// the kernel counts only packets its filter accepted.
-void Engine::Impl::freeze(std::size_t idx) noexcept {
-  if (idx >= afpacket.size()) return;
-  sock_filter reject{BPF_RET | BPF_K, 0, 0, 0};
-  sock_fprog prog{1, &reject};
-  (void)setsockopt(afpacket[idx]->fd(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
 }
 
 bool Engine::Impl::handle_source_error(std::size_t idx, engine::CaptureTotals& t, const Error& e) {

@@ -3,6 +3,7 @@
 // ends. Polling instead costs a wake-up every few milliseconds for the whole run.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "engine/engine_impl.hpp"
@@ -29,6 +30,10 @@ bool Engine::Impl::watch() {
   const auto json_every = std::chrono::seconds(json_lines ? cfg.stats_json_interval_s : 1);
   const auto ends_at = started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cfg.duration_s));
   std::optional<Clock::time_point> forced_at;
+  // The watchdog: an analyzer inside one call for longer than this is named on stderr (once
+  // per stuck call) and again in the report if a forced stop has to give up on it.
+  const auto stuck_after = std::chrono::milliseconds(cfg.watchdog_ms);
+  std::vector<std::string> told;
   for (;;) {
     // Read before looking at the state: a wake-up after this point makes the wait return at once.
     const std::uint32_t seen = main_wake.load(std::memory_order_acquire);
@@ -40,11 +45,29 @@ bool Engine::Impl::watch() {
       forced_at = now;
       std::fprintf(stderr, "riptide: second stop request: ending within 2 s whatever is still running\n");
     }
-    if (forced_at && now - *forced_at >= kForcedStopGrace) return false;
+    if (cfg.watchdog_ms > 0) {
+      std::vector<std::string> stuck;
+      for (const auto& set : sets) engine::find_stuck(*set, monotonic_ns(), stuck_after, stuck);
+      for (const auto& l : stuck) {
+        const std::string who = l.substr(0, l.find(" stuck"));
+        if (std::find(told.begin(), told.end(), who) == told.end())
+          std::fprintf(stderr, "riptide: watchdog: %s\n", l.c_str());
+      }
+      told.clear();
+      for (const auto& l : stuck) told.push_back(l.substr(0, l.find(" stuck")));
+    }
+    if (forced_at && now - *forced_at >= kForcedStopGrace) {
+      // Name what the run is giving up on: every analyzer still inside a call.
+      std::vector<std::string> stuck;
+      for (const auto& set : sets) engine::find_stuck(*set, monotonic_ns(), std::chrono::milliseconds(500), stuck);
+      for (auto& l : stuck) add_error(std::move(l));
+      return false;
+    }
     if (cfg.duration_s > 0 && now >= ends_at) stopping.store(true);
     if (report_requested.exchange(false)) std::fputs(format_report(collect(false)).c_str(), stderr);
     // Sleep until the next thing to do; a second at most, as a safety net for a missed flag.
     auto next = now + std::chrono::seconds(1);
+    if (cfg.watchdog_ms > 0) next = std::min(next, now + stuck_after);
     if (cfg.duration_s > 0 && !stopping.load(std::memory_order_relaxed)) next = std::min(next, ends_at);
     if (forced_at) next = std::min(next, *forced_at + kForcedStopGrace);
     if (show_status && now - last_status >= status_every) {

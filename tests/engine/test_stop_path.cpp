@@ -178,5 +178,20 @@ TEST_F(StopPath, SighupStopsCleanlyWithReportAndFlows) {
   EXPECT_GT(count(flows, "\"event_type\":\"flow\""), 0u) << "flows of the packets seen are exported";
 }
 
+// A factory that fails is refused by name: at start with status 2 (create), or at the end in
+// the report with status 1 (finish), never std::terminate.
+TEST_F(StopPath, FactoryFaultsAreRefusedByName) {
+  for (const char* mode : {"create-throws", "create-null"}) {
+    const auto r = run_cmd(riptide_bin() + " read -q -r '" + d_.file("in.pcap") + "' --plugin '" + plugin(mode) + "'");
+    EXPECT_EQ(r.status, 2) << mode << ": " << r.out;
+    EXPECT_NE(r.out.find("'stall'"), std::string::npos) << mode << ": " << r.out;
+    EXPECT_EQ(count(r.out, "\n"), 1u) << "one line: " << r.out;
+  }
+  const auto r = run_cmd(riptide_bin() + " read -q -r '" + d_.file("in.pcap") + "' --plugin '" + plugin("finish-throws") + "'");
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find("could not flush the results"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("processed    2,000 packets"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace riptide::test

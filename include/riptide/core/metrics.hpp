@@ -41,6 +41,7 @@ enum class DropKind : std::uint8_t {
   packets,  // packets were lost here: listed under "where packets were lost"
   work,     // frames or calculations an analyzer asked for were not done (not packets)
   output,   // records or packets accepted for an output were not written
+  analyzer, // packets one analyzer did not see (it threw): the others saw them
 };
 
 using MetricLabels = std::vector<std::pair<std::string, std::string>>;

@@ -51,6 +51,8 @@ struct EngineConfig {
   bool exit_on_iface_loss = false;
 
   bool quiet = false;                   // -q: no live status line
+  // An analyzer inside one call for longer than this is named on stderr (0: no watchdog).
+  std::uint32_t watchdog_ms = 5000;
   std::uint32_t status_interval_ms = 1000;
   OffloadConfig offload;          // the compute pool behind AnalyzerContext::offload()
   TxOptions tx;

@@ -17,6 +17,9 @@ struct AnalyzerReport {
   std::uint64_t errors = 0;     // exceptions caught
   std::uint64_t disabled = 0;   // instances switched off after too many errors
   std::uint64_t timer_fires = 0;  // calls of its AnalyzerContext::add_timer callbacks
+  std::uint64_t packets = 0;         // handed to it (seen + missed)
+  std::uint64_t packets_missed = 0;  // it threw for them, or was switched off
+  std::uint64_t busy_ns = 0;         // time inside its calls, all threads
   std::vector<AnalyzerCounter> counters;  // summed over instances
 };
 
@@ -48,7 +51,8 @@ struct RunReport {
   std::vector<AnalyzerReport> analyzers;
 
   std::uint64_t pcap_written = 0, pcap_not_written = 0;  // -w
-  std::uint64_t flow_records = 0, flow_records_dropped = 0;
+  std::uint64_t flow_records = 0, flow_records_dropped = 0;  // the flow meter's output
+  std::vector<OutputStatus> outputs;  // every analyzer output, known at the end of a run
   std::string tx_iface;  // "" : no transmit path
   bool tx_known = false;  // tx_sent/failed/retried are read once the transmit thread stopped
   std::uint64_t tx_sent = 0, tx_failed = 0, tx_retried = 0, tx_refused = 0;
