@@ -2,7 +2,10 @@
 # The demo: build riptide, make a private namespace with a veth pair, send 200-byte frames
 # at 350k packets/s from the namespace (generator pinned to CPU 0) while riptide captures on
 # the host side (pinned to CPU 1) with the flow meter, then print the per-stage report and
-# the top flows. Everything it creates is removed on exit, also on Ctrl-C.
+# the top flows, loss by sequence number and two latencies from the generator's send stamp:
+# wire to kernel timestamp (stops at the kernel) and wire to analyzer (the wall clock at
+# delivery, which includes the wait in a part-filled ring block: up to the block timeout).
+# Everything it creates is removed on exit, also on Ctrl-C.
 #   RATE=pps (default 350000)  SECONDS_TO_RUN=s (default 5)  FLOWS=n (default 1000)
 #   --max: let the generator send as fast as it can, to show this machine's ceiling.
 set -euo pipefail
@@ -89,8 +92,8 @@ lost = s["kernel_drops"] + s["worker_queue_drops"]
 print(f"demo: generator sent {sent}; riptide captured {s['captured']}, by sequence number {q['unique']} unique, "
       f"{q['lost']} missing, {q['duplicates']} duplicates; wire to kernel timestamp p50 "
       f"{q['wire_to_kernel_ns']['p50'] / 1e3:.0f} us, p99 {q['wire_to_kernel_ns']['p99'] / 1e3:.0f} us; "
-      f"wire to analyzer p50 {q['wire_to_analyzer_ns']['p50'] / 1e3:.0f} us, "
-      f"p99 {q['wire_to_analyzer_ns']['p99'] / 1e3:.0f} us")
+      f"wire to analyzer (delivery) p50 {q['wire_to_analyzer_ns']['p50'] / 1e6:.2f} ms, "
+      f"p99 {q['wire_to_analyzer_ns']['p99'] / 1e6:.2f} ms")
 ok = lost == 0 and q["lost"] == 0 and q["unique"] == sent
 print(f"demo: lost {lost} in riptide's stages, {sent - q['unique']} of the generator's frames not seen -> "
       f"{'ZERO LOSS' if ok else 'LOSS'}")
