@@ -201,6 +201,8 @@ int run_engine(const char* cmd, RunOptions& o) {
   if (!rep) {
     std::fprintf(stderr, "riptide %s: %s\n", cmd, rep.error().message.c_str());
     RunReport partial = (*engine)->snapshot();
+    // The line above already said it: the report's error list need not say it twice.
+    std::erase(partial.errors, rep.error().message);
     std::fputs(format_report(partial).c_str(), stderr);
     return 1;
   }

@@ -27,6 +27,12 @@ RunReport Engine::Impl::collect(bool final) const {
   r.input = sources.empty() ? std::string() : sources.front()->describe();
   if (sources.size() > 1) r.input += " x" + std::to_string(sources.size());
 
+  // Decode figures first: a capture thread publishes a batch as captured before decoding it, so
+  // reading them before the registry keeps decode.packets <= captured in every snapshot.
+  for (const auto& p : decode) {
+    std::lock_guard lk(p->mu);
+    r.decode.merge(p->stats);
+  }
   MetricsSnapshot s = metrics.snapshot();
   r.captured = total(s, "captured");
   r.captured_bytes = total(s, "captured_bytes");
@@ -49,10 +55,6 @@ RunReport Engine::Impl::collect(bool final) const {
   r.file_bytes = total(s, "file_bytes");
   if (dispatcher) r.copy_truncated = dispatcher->total_stats().copy_truncated;
 
-  for (const auto& p : decode) {
-    std::lock_guard lk(p->mu);
-    r.decode.merge(p->stats);
-  }
   for (const auto& f : factories) {
     AnalyzerReport ar;
     ar.name = std::string(f->name());

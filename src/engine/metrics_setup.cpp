@@ -95,7 +95,7 @@ void Engine::Impl::register_metrics() {
     const MetricLabels t{{"thread", std::to_string(i)}};
     metrics.add_group(
         {counter("kernel_packets", "packets the kernel passed to the socket's ring (after its filter)", t),
-         drop("kernel_drops", "packets the kernel could not put in the ring (ring full)", DropKind::packets,
+         drop("kernel_drops", "kernel ring full: packets the kernel could not put in the ring", DropKind::packets,
               "riptide read too slowly or the ring is too small: raise --ring-ms or add capture threads", t),
          counter("kernel_freezes", "TPACKET_V3 queue freezes (the ring filled up)", t)},
         [this, i](std::span<MetricValue> v) {
