@@ -32,13 +32,15 @@ void Engine::Impl::process_batch(std::size_t idx, engine::CaptureTotals& t, Pack
   t.in_progress = batch.size();
   counters[idx]->publish(t);
 
-  // User-space filter (files only): compact the batch in place.
+  // User-space filter (files only): compacts the batch in place, each packet tested with the
+  // program for its own link type. One that the expression cannot apply to ends the run.
   if (user_filter) {
-    std::size_t keep = 0;
-    for (std::size_t i = 0; i < batch.size(); ++i)
-      if (user_filter->matches(batch[i])) batch[keep++] = batch[i];
-    t.filtered += batch.size() - keep;
-    batch.truncate(keep);
+    const std::size_t before = batch.size();
+    if (auto r = user_filter->apply(batch); !r) {
+      add_error(r.error().message);
+      fatal.store(true);
+    }
+    t.filtered += before - batch.size();
   }
 
   // -c budget, shared by all capture threads: one atomic operation per batch.

@@ -28,6 +28,7 @@
 #include "riptide/file/capture_file.hpp"
 #include "riptide/file/pcap_writer.hpp"
 #include "riptide/filter/bpf_filter.hpp"
+#include "riptide/filter/link_filter.hpp"
 #include "riptide/transmit/tx_thread.hpp"
 
 namespace riptide {
@@ -50,7 +51,7 @@ struct Engine::Impl {
   std::vector<AfPacketSource*> afpacket;  // same order as sources (live afpacket only)
   CaptureFile* file = nullptr;
   std::uint64_t file_size = 0;            // for progress; 0 when unknown (a pipe)
-  std::optional<BpfFilter> user_filter;   // files: the filter runs here, not in a kernel
+  std::optional<LinkFilter> user_filter;  // files: the filter runs here, not in a kernel
   std::unique_ptr<PcapWriter> writer;
   mutable std::mutex writer_mu;
   std::string writer_error;

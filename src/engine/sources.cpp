@@ -23,7 +23,7 @@ Result<void> Engine::Impl::open_sources() {
     if (cfg.read_file != "-" && ::stat(cfg.read_file.c_str(), &st) == 0 && S_ISREG(st.st_mode))
       file_size = static_cast<std::uint64_t>(st.st_size);
     if (!cfg.filter.empty()) {
-      auto bf = BpfFilter::compile(cfg.filter, link, std::max<std::uint32_t>(file->snaplen(), 65535));
+      auto bf = LinkFilter::compile(cfg.filter, link, std::max<std::uint32_t>(file->snaplen(), 65535));
       if (!bf) return bf.error();
       user_filter.emplace(std::move(*bf));
     }

@@ -3,12 +3,33 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "riptide/core/fd.hpp"
 
 namespace riptide::file_detail {
+namespace {
+
+Errc errc_for_errno(int e) {
+  switch (e) {
+    case ENOENT:
+    case ENOTDIR:
+      return Errc::not_found;
+    case EACCES:
+    case EPERM:
+      return Errc::permission;
+    default:
+      return Errc::io;
+  }
+}
+
+Error errno_error(const std::string& name, const char* what, int e) {
+  return make_error(errc_for_errno(e), name + ": " + what + ": " + std::strerror(e));
+}
+
+}  // namespace
 
 ByteStream::ByteStream(std::vector<std::uint8_t> bytes) noexcept : buf_(std::move(bytes)), end_(buf_.size()) {}
 
@@ -56,19 +77,13 @@ Result<void> ByteStream::fill_to(std::size_t want) {
   return {};
 }
 
-Result<std::vector<std::uint8_t>> ByteStream::take_rest() {
-  while (!eof_) {
-    if (auto r = fill_to(std::max<std::size_t>(2 * buf_.size(), 65536)); !r) return r.error();
-  }
-  // Hand over the buffer itself rather than a copy: bytes given in memory stay where the
-  // caller put them (views into them are then views into the caller's input).
-  buf_.resize(end_);
-  if (pos_ > 0) buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
-  base_ += pos_;
-  pos_ = end_ = 0;
-  std::vector<std::uint8_t> out = std::move(buf_);
-  buf_.clear();
-  return out;
+Result<ByteStream> ByteStream::open(const std::string& path) {
+  UniqueFd fd{retry_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); })};
+  if (!fd) return errno_error(path, "cannot open", errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return errno_error(path, "cannot stat", errno);
+  if (S_ISDIR(st.st_mode)) return make_error(Errc::invalid_argument, path + ": is a directory, not a capture file");
+  return ByteStream(fd.release(), true, path);
 }
 
 }  // namespace riptide::file_detail

@@ -1,5 +1,6 @@
 #pragma once
-// A capture file read front to back through a reused window, or an input held in memory.
+// A capture file read front to back through a reused window, or an input held in memory:
+// the one way both readers (pcap and pcapng) get at their bytes.
 //
 // Why not map the file: a record header is then a cache and TLB miss on page-cache memory,
 // and mapping 4.5 GB of page cache costs the kernel as much as copying it; read() into a
@@ -23,6 +24,9 @@ class ByteStream {
   explicit ByteStream(std::vector<std::uint8_t> bytes) noexcept;
   // Reads `fd` (closed at destruction when `owned`); `name` labels errors.
   ByteStream(int fd, bool owned, std::string name, std::size_t window = kDefaultWindow);
+  // Opens `path` read-only; a directory, a missing file or a refused permission is an error
+  // naming the path.
+  static Result<ByteStream> open(const std::string& path);
   ByteStream(ByteStream&& o) noexcept;
   ByteStream& operator=(ByteStream&&) = delete;
   ByteStream(const ByteStream&) = delete;
@@ -47,10 +51,6 @@ class ByteStream {
   // the available bytes to the front of the window: pointers taken from data() before the
   // call are then invalid. Grows the window only if `want` exceeds it.
   Result<void> fill_to(std::size_t want);
-  // Reads to the end of the input and hands over every byte from the current position on
-  // (for bytes given in memory and not yet consumed: the same buffer, not a copy). The
-  // stream is empty afterwards.
-  Result<std::vector<std::uint8_t>> take_rest();
 
  private:
   std::vector<std::uint8_t> buf_;

@@ -7,7 +7,6 @@
 
 #include "riptide/core/byte_order.hpp"
 #include "file/byte_stream.hpp"
-#include "file/file_bytes.hpp"
 #include "file/pcap_reader.hpp"
 #include "file/pcapng_reader.hpp"
 #include "riptide/file/capture_file.hpp"
@@ -16,7 +15,6 @@ namespace riptide {
 namespace {
 
 using file_detail::ByteStream;
-using file_detail::FileBytes;
 
 std::string hex32(std::uint32_t v) {
   char buf[16];
@@ -24,10 +22,9 @@ std::string hex32(std::uint32_t v) {
   return buf;
 }
 
-// `map_pcapng`: `in` reads a regular file from its start, which a pcapng reader maps (through
-// the stream's own descriptor) instead of reading it to the end. Classic pcap is always read
-// as a stream.
-Result<std::unique_ptr<CaptureFile>> open_stream(std::string name, ByteStream in, bool map_pcapng) {
+// Both formats are read front to back through the stream's window, whatever the input: a
+// regular file, a pipe or bytes in memory.
+Result<std::unique_ptr<CaptureFile>> open_stream(std::string name, ByteStream in) {
   if (auto r = in.fill_to(4); !r) return r.error();
   const std::uint8_t* b = in.data();
   if (in.avail() == 0) return make_error(Errc::format, name + ": empty file, not a pcap or pcapng capture");
@@ -43,14 +40,7 @@ Result<std::unique_ptr<CaptureFile>> open_stream(std::string name, ByteStream in
   }
   // The section header type reads the same in both byte orders.
   if (le == file_detail::kPcapngSectionHeader) {
-    if (map_pcapng) {
-      auto mapped = FileBytes::map(in.fd(), name);
-      if (!mapped) return mapped.error();
-      return file_detail::open_pcapng(std::move(name), std::move(mapped.value()));
-    }
-    auto rest = in.take_rest();
-    if (!rest) return rest.error();
-    return file_detail::open_pcapng(std::move(name), FileBytes(std::move(rest.value())));
+    return file_detail::open_pcapng(std::move(name), std::move(in));
   }
   if (b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) {
     return make_error(Errc::format, name + ": zstd-compressed file; decompress it first (zstd -d)");
@@ -69,17 +59,15 @@ Result<std::unique_ptr<CaptureFile>> open_capture_file(const std::string& path) 
     // becomes of descriptor 0.
     const int fd = ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) return make_error(Errc::io, std::string("<stdin>: cannot read: ") + std::strerror(errno));
-    return open_stream("<stdin>", ByteStream(fd, true, "<stdin>"), false);
+    return open_stream("<stdin>", ByteStream(fd, true, "<stdin>"));
   }
-  auto fd = file_detail::open_for_reading(path);
-  if (!fd) return fd.error();
-  ByteStream in(fd.value(), true, path);
-  const bool regular = !in.may_wait();
-  return open_stream(path, std::move(in), regular);
+  auto in = ByteStream::open(path);
+  if (!in) return in.error();
+  return open_stream(path, std::move(in.value()));
 }
 
 Result<std::unique_ptr<CaptureFile>> open_capture_buffer(std::string name, std::vector<std::uint8_t> bytes) {
-  return open_stream(std::move(name), ByteStream(std::move(bytes)), false);
+  return open_stream(std::move(name), ByteStream(std::move(bytes)));
 }
 
 }  // namespace riptide

@@ -3,13 +3,14 @@
 // the interface list; packets carry an interface id that selects link type and clock.
 #include <memory>
 
+#include "file/byte_stream.hpp"
 #include "file/reader_base.hpp"
 
 namespace riptide::file_detail {
 
 inline constexpr std::uint32_t kPcapngSectionHeader = 0x0a0d0d0a;
 
-// `bytes` starts with a Section Header Block type (checked by the caller).
-Result<std::unique_ptr<CaptureFile>> open_pcapng(std::string name, FileBytes bytes);
+// `in` starts with a Section Header Block type (checked by the caller).
+Result<std::unique_ptr<CaptureFile>> open_pcapng(std::string name, ByteStream in);
 
 }  // namespace riptide::file_detail

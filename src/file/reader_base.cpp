@@ -2,12 +2,6 @@
 
 namespace riptide::file_detail {
 
-ReaderBase::ReaderBase(std::string name, FileBytes bytes, FileFormat fmt)
-    : name_(std::move(name)), bytes_(std::move(bytes)), format_(fmt) {
-  data_ = bytes_.bytes().data();
-  size_ = bytes_.bytes().size();
-}
-
 ReaderBase::ReaderBase(std::string name, FileFormat fmt) : name_(std::move(name)), format_(fmt) {}
 
 void ReaderBase::fail(const std::string& what, std::uint64_t offset) {

@@ -1,20 +1,17 @@
 #pragma once
-// What the pcap and pcapng readers share: the bytes, the batch loop contract, a fault
+// What the pcap and pcapng readers share: the batch loop contract, a fault
 // that is held back until the packets before it are delivered, and published counters.
 #include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
 
-#include "file/file_bytes.hpp"
 #include "riptide/file/capture_file.hpp"
 
 namespace riptide::file_detail {
 
 class ReaderBase : public CaptureFile {
  public:
-  ReaderBase(std::string name, FileBytes bytes, FileFormat fmt);
-  // For a reader that keeps its own input (data_ and size_ stay empty).
   ReaderBase(std::string name, FileFormat fmt);
 
   Result<PollStatus> next(PacketBatch& out, std::chrono::milliseconds timeout) override;
@@ -41,10 +38,7 @@ class ReaderBase : public CaptureFile {
   void fail(const std::string& what, std::uint64_t offset);
   void fail_with(Error e) { fault_ = std::move(e); }
   const std::optional<Error>& fault() const noexcept { return fault_; }
-  std::size_t size() const noexcept { return size_; }
 
-  const std::uint8_t* data_ = nullptr;
-  std::size_t size_ = 0;
   std::size_t off_ = 0;  // file offset of the next record/block
   bool at_end_ = false;
   LinkType first_link_ = LinkType::ethernet;
@@ -55,7 +49,6 @@ class ReaderBase : public CaptureFile {
 
  private:
   std::string name_;
-  FileBytes bytes_;
   FileFormat format_;
   std::optional<Error> fault_;
   std::atomic<bool> stop_{false};

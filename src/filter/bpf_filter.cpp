@@ -19,6 +19,11 @@ int dlt_for(LinkType link) {
 
 }  // namespace
 
+std::string link_type_name(LinkType link) {
+  const char* name = pcap_datalink_val_to_name(dlt_for(link));
+  return name != nullptr ? std::string(name) : "LINKTYPE " + std::to_string(static_cast<unsigned>(link));
+}
+
 struct BpfFilter::Impl {
   std::string expr;
   bpf_program prog{};

@@ -2,8 +2,10 @@
 // Reading pcap (micro/nano, either byte order) and pcapng (any number of sections and
 // interfaces, per-interface link type and timestamp resolution) files through the common
 // PacketSource pull API. Packets are handed out in place, valid until the next next() call:
-// classic pcap is read front to back through a window (a pipe's records come out as they
-// arrive, memory stays bounded), pcapng is mapped (or read whole, from a pipe).
+// both formats are read front to back through one reused window, from a file or a pipe alike
+// (a pipe's records come out as they arrive; memory stays bounded: the window grows only to
+// hold one record or pcapng block, at most 16 MiB, and pcapng blocks riptide does not read
+// are read through whatever their size).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -36,7 +38,7 @@ class CaptureFile : public PacketSource {
   virtual FileStats file_stats() const = 0;
 };
 
-// Opens `path` ("-" reads standard input into memory). Fails with a one-line error naming
+// Opens `path` ("-" reads standard input). Fails with a one-line error naming
 // the file when it cannot be opened or is not a capture file. A fault found later in the
 // file is returned by next() only after every complete packet before it has been delivered;
 // its message names the file and the byte offset.

@@ -13,6 +13,9 @@ struct pcap;
 
 namespace riptide {
 
+// libpcap's name for a link type ("EN10MB", "RAW", "LINUX_SLL"), or its number when it has none.
+std::string link_type_name(LinkType link);
+
 class BpfFilter {
  public:
   // Errc::invalid_argument with libpcap's message when the expression does not compile.
