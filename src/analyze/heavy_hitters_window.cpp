@@ -1,22 +1,18 @@
 #include "heavy_hitters_window.hpp"
 
-#include <arpa/inet.h>
-
 #include <cinttypes>
 #include <cstdio>
-#include <cstring>
 #include <vector>
+
+#include "riptide/decode/ip_addr.hpp"
 
 namespace riptide::hh {
 namespace {
 
 void append_ip(std::string& s, const IpAddr& a) {
-  static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  char tmp[INET6_ADDRSTRLEN];
-  const bool v4 = std::memcmp(a.b.data(), kMapped, 12) == 0;
-  if (inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? a.b.data() + 12 : a.b.data(), tmp, sizeof tmp) == nullptr) tmp[0] = 0;
+  char tmp[kIpTextMax];
   s += '"';
-  s += tmp;
+  s += to_chars(a, tmp);
   s += '"';
 }
 

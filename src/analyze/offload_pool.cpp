@@ -1,18 +1,11 @@
 #include "riptide/analyze/offload_pool.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <system_error>
 
+#include "riptide/core/clock.hpp"
+
 namespace riptide {
-namespace {
-
-std::int64_t mono_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 Result<std::unique_ptr<OffloadPool>> OffloadPool::create(const OffloadConfig& cfg, std::size_t owners) {
   if (cfg.threads > 256) return make_error(Errc::invalid_argument, "offload threads must be at most 256");
@@ -50,7 +43,7 @@ bool OffloadPool::submit(std::size_t owner, std::uint32_t tag, std::unique_ptr<O
     j.task = std::move(task);
     j.owner = static_cast<std::uint32_t>(owner);
     j.tag = tag;
-    j.submitted_ns = mono_ns();
+    j.submitted_ns = monotonic_ns();
     j.run_error = nullptr;
     ++count_;
     owners_[owner]->outstanding.fetch_add(1, std::memory_order_relaxed);
@@ -92,7 +85,7 @@ std::size_t OffloadPool::collect(std::size_t owner, std::vector<OffloadDone>& ou
   Owner& o = *owners_[owner];
   if (o.ready.load(std::memory_order_acquire) == 0) return 0;
   std::size_t n = 0;
-  const std::int64_t now = mono_ns();
+  const std::int64_t now = monotonic_ns();
   std::int64_t worst = 0;
   {
     std::lock_guard lk(o.mu);

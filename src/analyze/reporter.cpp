@@ -1,19 +1,12 @@
 #include "riptide/analyze/reporter.hpp"
 
-#include <time.h>
-
 #include <array>
 
 #include "riptide/analyze/sketch.hpp"
+#include "riptide/core/clock.hpp"
 
 namespace riptide {
 namespace {
-
-TimestampNs wall_now() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<TimestampNs>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 class ReporterAnalyzer final : public Analyzer {
  public:
@@ -42,7 +35,7 @@ class ReporterAnalyzer final : public Analyzer {
 
   void on_stop() override {
     if (!cfg_.final_report || ctx_ == nullptr) return;
-    const TimestampNs now = cfg_.time_base == TimeBase::wall ? wall_now() : last_packet_ts_;
+    const TimestampNs now = cfg_.time_base == TimeBase::wall ? realtime_ns() : last_packet_ts_;
     report(now, kSummaryFlagFinal);
   }
 

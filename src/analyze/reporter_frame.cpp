@@ -4,27 +4,10 @@
 #include <string>
 
 #include "riptide/analyze/reporter.hpp"
+#include "riptide/core/byte_order.hpp"
+#include "riptide/core/checksum.hpp"
 
 namespace riptide {
-namespace {
-
-void put16(std::uint8_t* p, std::uint16_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
-
-// One's-complement sum of big-endian 16-bit words, not yet folded.
-std::uint32_t sum16(const std::uint8_t* p, std::size_t n, std::uint32_t s = 0) noexcept {
-  for (; n >= 2; p += 2, n -= 2) s += static_cast<std::uint32_t>(p[0] << 8 | p[1]);
-  if (n) s += static_cast<std::uint32_t>(p[0] << 8);
-  return s;
-}
-std::uint16_t fold(std::uint32_t s) noexcept {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return static_cast<std::uint16_t>(~s);
-}
-
-}  // namespace
 
 Result<void> validate(const ReporterConfig& cfg) {
   if (cfg.period.count() <= 0) return make_error(Errc::invalid_argument, "reporter: period must be > 0");
@@ -49,37 +32,37 @@ std::size_t build_summary_frame(const ReporterConfig& cfg, const SummaryFrame& s
   std::memcpy(f, cfg.dst_mac.data(), 6);
   std::memcpy(f + 6, cfg.src_mac.data(), 6);
   if (cfg.transport == ReporterConfig::Transport::ethertype) {
-    put16(f + 12, cfg.ethertype);
+    store_be16(f + 12, cfg.ethertype);
     const std::size_t n = write_summary_payload(s, out.subspan(14));
     return n ? 14 + n : 0;
   }
-  put16(f + 12, 0x0800);
+  store_be16(f + 12, 0x0800);
   const std::size_t n = write_summary_payload(s, out.subspan(42));
   if (n == 0) return 0;
   std::uint8_t* ip = f + 14;
   ip[0] = 0x45;
   ip[1] = 0;
-  put16(ip + 2, static_cast<std::uint16_t>(20 + 8 + n));
-  put16(ip + 4, static_cast<std::uint16_t>(s.sequence));  // identification
-  put16(ip + 6, 0x4000);                                   // don't fragment
+  store_be16(ip + 2, static_cast<std::uint16_t>(20 + 8 + n));
+  store_be16(ip + 4, static_cast<std::uint16_t>(s.sequence));  // identification
+  store_be16(ip + 6, 0x4000);                                   // don't fragment
   ip[8] = 64;
   ip[9] = 17;
-  put16(ip + 10, 0);
+  store_be16(ip + 10, 0);
   std::memcpy(ip + 12, cfg.src_ip.data(), 4);
   std::memcpy(ip + 16, cfg.dst_ip.data(), 4);
-  put16(ip + 10, fold(sum16(ip, 20)));
+  store_be16(ip + 10, internet_checksum({ip, 20}));
 
   std::uint8_t* udp = ip + 20;
   const auto udp_len = static_cast<std::uint16_t>(8 + n);
-  put16(udp, cfg.src_port);
-  put16(udp + 2, cfg.dst_port);
-  put16(udp + 4, udp_len);
-  put16(udp + 6, 0);
+  store_be16(udp, cfg.src_port);
+  store_be16(udp + 2, cfg.dst_port);
+  store_be16(udp + 4, udp_len);
+  store_be16(udp + 6, 0);
   // Pseudo header: addresses, protocol, UDP length.
-  std::uint32_t sum = sum16(ip + 12, 8);
+  std::uint32_t sum = checksum_add(0, {ip + 12, 8});
   sum += 17 + udp_len;
-  std::uint16_t c = fold(sum16(udp, udp_len, sum));
-  put16(udp + 6, c == 0 ? 0xffff : c);  // 0 means "no checksum" in IPv4 UDP
+  const std::uint16_t c = checksum_fold(checksum_add(sum, {udp, udp_len}));
+  store_be16(udp + 6, c == 0 ? 0xffff : c);  // 0 means "no checksum" in IPv4 UDP
   return 42 + n;
 }
 

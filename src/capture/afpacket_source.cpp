@@ -1,6 +1,7 @@
 #include "riptide/capture/afpacket_source.hpp"
 
 #include "riptide/capture/kernel_filter.hpp"
+#include "riptide/core/fd.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -32,19 +33,6 @@ Error sys_error(const std::string& iface, const char* what, int e) {
   if (e == ENODEV || e == ENXIO) return make_error(Errc::not_found, "interface '" + iface + "' not found");
   return make_error(Errc::io, std::string(what) + " on '" + iface + "' failed: " + errstr(e));
 }
-
-// Closes an fd unless released: keeps every early return in open_socket() leak-free.
-struct FdGuard {
-  int fd;
-  ~FdGuard() {
-    if (fd >= 0) ::close(fd);
-  }
-  int release() {
-    int f = fd;
-    fd = -1;
-    return f;
-  }
-};
 
 Result<LinkType> link_of(int fd, const std::string& iface) {
   ifreq ifr{};
@@ -98,7 +86,6 @@ AfPacketSource::AfPacketSource(const AfPacketConfig& cfg, RingPlan plan) : cfg_(
 
 AfPacketSource::~AfPacketSource() {
   close_socket();
-  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 Result<std::unique_ptr<AfPacketSource>> AfPacketSource::open(const AfPacketConfig& cfg) {
@@ -110,8 +97,8 @@ Result<std::unique_ptr<AfPacketSource>> AfPacketSource::open(const AfPacketConfi
     return make_error(Errc::invalid_argument, "fanout rollover flag is implied by rollover mode");
   }
   std::unique_ptr<AfPacketSource> s(new AfPacketSource(cfg, plan_ring(cfg)));
-  s->wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (s->wake_fd_ < 0) return sys_error(cfg.iface, "eventfd", errno);
+  s->wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!s->wake_fd_) return sys_error(cfg.iface, "eventfd", errno);
   if (auto r = s->open_socket(); !r) return r.error();
   return s;
 }
@@ -123,14 +110,15 @@ Result<void> AfPacketSource::open_socket() {
 
   // Protocol 0: the socket receives nothing until bind(), so the filter and ring are in
   // place before the first packet and no unfiltered packet slips in.
-  FdGuard fd{::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)};
-  if (fd.fd < 0) return sys_error(name, "socket(AF_PACKET)", errno);
+  // Owned until the end: every early return below closes it.
+  UniqueFd fd{::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)};
+  if (!fd) return sys_error(name, "socket(AF_PACKET)", errno);
 
-  auto link = link_of(fd.fd, name);
+  auto link = link_of(fd.get(), name);
   if (!link) return link.error();
 
   int v = TPACKET_V3;
-  if (::setsockopt(fd.fd, SOL_PACKET, PACKET_VERSION, &v, sizeof v) < 0) {
+  if (::setsockopt(fd.get(), SOL_PACKET, PACKET_VERSION, &v, sizeof v) < 0) {
     return make_error(Errc::unsupported, "TPACKET_V3 not supported by this kernel (" + name + "): " + errstr(errno));
   }
 
@@ -140,7 +128,7 @@ Result<void> AfPacketSource::open_socket() {
   if (cfg_.direction == CaptureDirection::in) {
     // Outgoing packets are then never even cloned for this socket; BPF is the fallback.
     int one = 1;
-    if (::setsockopt(fd.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) == 0) {
+    if (::setsockopt(fd.get(), SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) == 0) {
       spec.direction = CaptureDirection::inout;
     } else if (errno != ENOPROTOOPT && errno != EINVAL) {
       return sys_error(name, "PACKET_IGNORE_OUTGOING", errno);
@@ -155,7 +143,7 @@ Result<void> AfPacketSource::open_socket() {
                                                     std::to_string(BPF_MAXINSNS));
     }
     sock_fprog fp{static_cast<unsigned short>(prog.size()), prog.data()};
-    if (::setsockopt(fd.fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp) < 0) {
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp) < 0) {
       return make_error(Errc::invalid_argument, "kernel rejected the filter on '" + name + "': " + errstr(errno));
     }
   }
@@ -166,7 +154,7 @@ Result<void> AfPacketSource::open_socket() {
   req.tp_frame_size = plan_.frame_bytes;
   req.tp_frame_nr = plan_.block_bytes / plan_.frame_bytes * plan_.block_count;
   req.tp_retire_blk_tov = cfg_.block_timeout_ms;
-  if (::setsockopt(fd.fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) {
+  if (::setsockopt(fd.get(), SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) {
     const int e = errno;
     if (e == ENOMEM) {
       return make_error(Errc::exhausted, "cannot allocate the " + std::to_string(plan_.total_bytes >> 20) +
@@ -176,14 +164,14 @@ Result<void> AfPacketSource::open_socket() {
                                                   "): " + errstr(e));
   }
   const std::size_t len = static_cast<std::size_t>(plan_.total_bytes);
-  void* map = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd.fd, 0);
+  void* map = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
   if (map == MAP_FAILED) return sys_error(name, "mmap of the capture ring", errno);
 
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;
   sll.sll_protocol = htons(ETH_P_ALL);
   sll.sll_ifindex = static_cast<int>(idx);
-  if (::bind(fd.fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) {
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sll), sizeof sll) < 0) {
     const int e = errno;
     ::munmap(map, len);
     return sys_error(name, "bind", e);
@@ -191,7 +179,7 @@ Result<void> AfPacketSource::open_socket() {
   // A down interface binds fine and reports ENETDOWN here; capture starts when it comes up.
   int soerr = 0;
   socklen_t sl = sizeof soerr;
-  ::getsockopt(fd.fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+  ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &soerr, &sl);
 
   auto fail = [&](const char* what) {
     const int e = errno;
@@ -202,11 +190,11 @@ Result<void> AfPacketSource::open_socket() {
     packet_mreq mr{};
     mr.mr_ifindex = static_cast<int>(idx);
     mr.mr_type = PACKET_MR_PROMISC;  // dropped by the kernel when the socket closes
-    if (::setsockopt(fd.fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) return fail("promiscuous mode");
+    if (::setsockopt(fd.get(), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) return fail("promiscuous mode");
   }
   if (cfg_.fanout) {
     std::uint32_t arg = fanout_arg(*cfg_.fanout);
-    if (::setsockopt(fd.fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0) {
+    if (::setsockopt(fd.get(), SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0) {
       const int e = errno;
       ::munmap(map, len);
       return make_error(e == EPERM ? Errc::permission : Errc::invalid_argument,
@@ -217,18 +205,18 @@ Result<void> AfPacketSource::open_socket() {
       // Remember the kernel's id: the other members and a reopen() join this group.
       std::uint32_t got = 0;
       socklen_t gl = sizeof got;
-      if (::getsockopt(fd.fd, SOL_PACKET, PACKET_FANOUT, &got, &gl) < 0) return fail("reading the fanout group id");
+      if (::getsockopt(fd.get(), SOL_PACKET, PACKET_FANOUT, &got, &gl) < 0) return fail("reading the fanout group id");
       cfg_.fanout->group_id = static_cast<std::uint16_t>(got & 0xffff);
       cfg_.fanout->group_id_fixed = true;
     }
   }
   if (cfg_.busy_poll_us) {
     int us = static_cast<int>(*cfg_.busy_poll_us);
-    if (::setsockopt(fd.fd, SOL_SOCKET, SO_BUSY_POLL, &us, sizeof us) < 0) return fail("SO_BUSY_POLL");
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_BUSY_POLL, &us, sizeof us) < 0) return fail("SO_BUSY_POLL");
   }
 
   std::lock_guard lk(mu_);
-  fd_ = fd.release();
+  fd_ = std::move(fd);
   ring_ = static_cast<std::uint8_t*>(map);
   ring_len_ = len;
   ifindex_ = idx;
@@ -245,10 +233,10 @@ Result<void> AfPacketSource::open_socket() {
 }
 
 void AfPacketSource::harvest_kernel_stats_locked() const {
-  if (fd_ < 0) return;
+  if (!fd_.valid()) return;
   tpacket_stats_v3 st{};
   socklen_t len = sizeof st;
-  if (::getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) {
+  if (::getsockopt(fd_.get(), SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0) {
     // The kernel already adds drops into tp_packets: it counts everything that passed the filter.
     k_packets_ += st.tp_packets;
     k_drops_ += st.tp_drops;
@@ -260,10 +248,9 @@ void AfPacketSource::close_socket() noexcept {
   std::lock_guard lk(mu_);
   harvest_kernel_stats_locked();
   if (ring_ != nullptr) ::munmap(ring_, ring_len_);
-  if (fd_ >= 0) ::close(fd_);
+  fd_.reset();
   ring_ = nullptr;
   ring_len_ = 0;
-  fd_ = -1;
 }
 
 Result<void> AfPacketSource::reopen() {
@@ -358,7 +345,7 @@ std::chrono::steady_clock::time_point AfPacketSource::drain_deadline() const {
 
 Result<PollStatus> AfPacketSource::finish_drain() {
   // Whatever the kernel still holds in its active block will never reach us: count it.
-  if (fd_ >= 0 && !block_ready(cur_)) {
+  if (fd_.valid() && !block_ready(cur_)) {
     auto* bd = reinterpret_cast<tpacket_block_desc*>(ring_ + static_cast<std::size_t>(cur_) * plan_.block_bytes);
     const std::uint32_t n = __atomic_load_n(&bd->hdr.bh1.num_pkts, __ATOMIC_ACQUIRE);
     if (n) c_.abandoned.fetch_add(n, std::memory_order_relaxed);
@@ -375,7 +362,7 @@ Result<PollStatus> AfPacketSource::finish_drain() {
 Result<PollStatus> AfPacketSource::next(PacketBatch& out, std::chrono::milliseconds timeout) {
   out.clear();
   if (stop_.load(std::memory_order_relaxed) || drained_.load(std::memory_order_relaxed)) return PollStatus::end_of_input;
-  if (fd_ < 0) return make_error(Errc::interface_down, "capture on '" + cfg_.iface + "' is closed: reopen() it");
+  if (!fd_.valid()) return make_error(Errc::interface_down, "capture on '" + cfg_.iface + "' is closed: reopen() it");
   if (lost_) return make_error(Errc::interface_down, loss_msg_);
   release_held_blocks();
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -387,7 +374,7 @@ Result<PollStatus> AfPacketSource::next(PacketBatch& out, std::chrono::milliseco
     if (draining() && std::chrono::steady_clock::now() >= drain_until_) return finish_drain();
     // Rounded up: a wait that ends before the caller's deadline makes it poll again at once.
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd fds[2] = {{fd_, POLLIN | POLLERR, 0}, {wake_fd_, POLLIN, 0}};
+    pollfd fds[2] = {{fd_.get(), POLLIN | POLLERR, 0}, {wake_fd_.get(), POLLIN, 0}};
     // While draining after a loss the socket may stay in error: wait on the wake-up only, in
     // short steps, and look at the ring between them.
     pollfd* first = loss_pending_ ? &fds[1] : &fds[0];
@@ -403,7 +390,7 @@ Result<PollStatus> AfPacketSource::next(PacketBatch& out, std::chrono::milliseco
     if (!loss_pending_ && (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL))) {
       int err = 0;
       socklen_t sl = sizeof err;
-      ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &sl);  // also clears it: reported once
+      ::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &err, &sl);  // also clears it: reported once
       if (err == ENETDOWN || err == ENXIO || err == ENODEV || (fds[0].revents & (POLLHUP | POLLNVAL))) {
         // The ring still holds what the kernel admitted before the loss: deliver it first
         // (the kernel's retire timer keeps handing blocks over), report the loss after.
@@ -428,17 +415,17 @@ Result<PollStatus> AfPacketSource::next(PacketBatch& out, std::chrono::milliseco
 
 Result<void> AfPacketSource::quiesce() {
   if (quiescing_) return {};
-  if (fd_ >= 0) {
+  if (fd_.valid()) {
     // The kernel counts only packets its filter accepts: from here on it counts nothing, so
     // once the ring is drained its totals are final.
     sock_filter reject = reject_all_insn();
     sock_fprog prog{1, &reject};
-    if (::setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+    if (::setsockopt(fd_.get(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
       return sys_error(cfg_.iface, "attaching the reject-all filter to stop capture", errno);
   }
   quiescing_ = true;
   drain_until_ = loss_pending_ ? std::min(drain_until_, drain_deadline()) : drain_deadline();
-  if (fd_ < 0 || lost_) drained_.store(true, std::memory_order_release);  // nothing left to read
+  if (!fd_.valid() || lost_) drained_.store(true, std::memory_order_release);  // nothing left to read
   return {};
 }
 
@@ -447,9 +434,9 @@ bool AfPacketSource::exact_counts() const { return drained_.load(std::memory_ord
 void AfPacketSource::stop() noexcept {
   stop_.store(true, std::memory_order_relaxed);
   const std::uint64_t one = 1;
-  if (wake_fd_ >= 0) {
+  if (wake_fd_.valid()) {
     // Best effort: the flag alone stops the next call; the write only cuts a wait short.
-    [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd_.get(), &one, sizeof one);
   }
 }
 

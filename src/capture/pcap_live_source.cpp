@@ -56,7 +56,6 @@ PcapLiveSource::PcapLiveSource(const AfPacketConfig& cfg, RingPlan plan) : cfg_(
 
 PcapLiveSource::~PcapLiveSource() {
   if (p_ != nullptr) pcap_close(p_);
-  if (wake_fd_ >= 0) ::close(wake_fd_);
 }
 
 Result<std::unique_ptr<PcapLiveSource>> PcapLiveSource::open(const AfPacketConfig& cfg, const std::string& filter_expr) {
@@ -70,8 +69,8 @@ Result<std::unique_ptr<PcapLiveSource>> PcapLiveSource::open(const AfPacketConfi
 
   std::unique_ptr<PcapLiveSource> s(new PcapLiveSource(cfg, plan_ring(cfg)));
   s->ifindex_ = idx;
-  s->wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (s->wake_fd_ < 0) return make_error(Errc::io, "eventfd for '" + name + "': " + std::strerror(errno));
+  s->wake_fd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!s->wake_fd_) return make_error(Errc::io, "eventfd for '" + name + "': " + std::strerror(errno));
 
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   s->p_ = pcap_create(name.c_str(), errbuf);
@@ -229,7 +228,7 @@ Result<PollStatus> PcapLiveSource::next(PacketBatch& out, std::chrono::milliseco
       harvest();
       return PollStatus::timeout;
     }
-    pollfd fds[2] = {{sel_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    pollfd fds[2] = {{sel_fd_, POLLIN, 0}, {wake_fd_.get(), POLLIN, 0}};
     polls_.fetch_add(1, std::memory_order_relaxed);
     const int r = ::poll(fds, 2, static_cast<int>(left.count()));
     if (r < 0 && errno != EINTR) return make_error(Errc::io, "poll on '" + cfg_.iface + "': " + std::strerror(errno));
@@ -268,8 +267,8 @@ bool PcapLiveSource::exact_counts() const {
 void PcapLiveSource::stop() noexcept {
   stop_.store(true, std::memory_order_relaxed);
   const std::uint64_t one = 1;
-  if (wake_fd_ >= 0) {
-    [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  if (wake_fd_) {
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd_.get(), &one, sizeof one);
   }
 }
 

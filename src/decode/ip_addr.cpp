@@ -20,6 +20,10 @@ std::string_view to_chars(const IpAddr& a, char (&out)[kIpTextMax]) noexcept {
     *p = '\0';
     return {out, static_cast<std::size_t>(p - out)};
   }
+  return to_chars_v6(a, out);
+}
+
+std::string_view to_chars_v6(const IpAddr& a, char (&out)[kIpTextMax]) noexcept {
   if (::inet_ntop(AF_INET6, a.b.data(), out, kIpTextMax) == nullptr) out[0] = '\0';  // cannot fail: the buffer fits
   return {out};
 }

@@ -1,21 +1,12 @@
 #include "engine/analyzer_set.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <exception>
 
+#include "riptide/core/clock.hpp"
+
 namespace riptide::engine {
-namespace {
-
-TimestampNs wall_now() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<TimestampNs>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
-}  // namespace
 
 bool ThreadContext::send(std::span<const std::uint8_t> frame) {
   // No transmit path, a full queue or an oversized frame: refused and counted here.
@@ -45,7 +36,7 @@ bool AnalyzerSet::add_timer(TimestampNs period, TimeBase base, std::function<voi
   if (stopped_) return false;
   // Wall timers start one period after registration; packet timers are armed by the first
   // batch, on a grid of whole periods of packet time so that files give the same firings.
-  const TimestampNs next = base == TimeBase::wall ? wall_now() + period : 0;
+  const TimestampNs next = base == TimeBase::wall ? riptide::realtime_ns() + period : 0;
   timers_.push_back(std::make_unique<Timer>(Timer{current_, period, base, next, std::move(fn)}));
   if (base == TimeBase::packet) packet_deadline_ = std::numeric_limits<TimestampNs>::min();
   else wall_deadline_ = std::min(wall_deadline_, next);

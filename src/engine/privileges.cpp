@@ -14,6 +14,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "riptide/core/fd.hpp"
+
 namespace riptide {
 namespace {
 
@@ -64,12 +66,11 @@ Result<RunAsUser> resolve_run_as(const std::string& user) {
 Result<void> drop_privileges(const RunAsUser& user, const DropOptions& opt) {
   for (const auto& path : opt.hand_over) {
     if (path.empty() || path == "-") continue;
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) return make_error(Errc::io, "cannot switch user: cannot create '" + path + "': " + std::strerror(errno));
+    const UniqueFd fd{retry_eintr([&] { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644); })};
+    if (!fd) return make_error(Errc::io, "cannot switch user: cannot create '" + path + "': " + std::strerror(errno));
     struct stat st {};
-    const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-    const int e = regular && ::fchown(fd, user.uid, user.gid) != 0 ? errno : 0;
-    ::close(fd);
+    const bool regular = ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode);
+    const int e = regular && ::fchown(fd.get(), user.uid, user.gid) != 0 ? errno : 0;
     if (e) return make_error(Errc::io, "cannot switch user: cannot give '" + path + "' to " + user.name + ": " + std::strerror(e));
   }
 

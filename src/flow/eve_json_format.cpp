@@ -1,7 +1,4 @@
 // EveJsonWriter::format: one flow record as one EVE-JSON object.
-#include <arpa/inet.h>
-#include <sys/socket.h>
-
 #include <charconv>
 #include <cstring>
 #include <ctime>
@@ -9,6 +6,7 @@
 
 #include "riptide/flow/eve_json.hpp"
 #include "riptide/decode/flow_key.hpp"
+#include "riptide/decode/ip_addr.hpp"
 
 namespace riptide {
 
@@ -59,20 +57,11 @@ class LineOut {
     padded(static_cast<unsigned>(tm.tm_sec), 2).lit(".").padded(static_cast<unsigned>(sub / 1000), 6);
     return lit("+0000\"");
   }
-  // Quoted address: dotted quad for IPv4 (stored mapped), RFC 5952 text for IPv6.
+  // Quoted address. The form follows the packet's IP version, as tshark and Suricata print it:
+  // an IPv4-mapped address inside an IPv6 packet stays "::ffff:a.b.c.d".
   LineOut& ip(const IpAddr& a, std::uint8_t version) {
-    *p_++ = '"';
-    if (version == 4) {
-      for (int i = 12; i < 16; ++i) {
-        if (i > 12) *p_++ = '.';
-        num(a.b[static_cast<std::size_t>(i)]);
-      }
-    } else {
-      char tmp[INET6_ADDRSTRLEN];
-      if (inet_ntop(AF_INET6, a.b.data(), tmp, sizeof(tmp)) != nullptr) lit(tmp);
-    }
-    *p_++ = '"';
-    return *this;
+    char tmp[kIpTextMax];
+    return lit("\"").lit(version == 4 ? to_chars(a, tmp) : to_chars_v6(a, tmp)).lit("\"");
   }
 
  private:

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "riptide/core/fd.hpp"
+
 namespace riptide {
 
 Result<std::unique_ptr<LineOutput>> LineOutput::open(const std::string& path, std::string what) {
@@ -45,12 +47,11 @@ std::uint64_t LineOutput::write_lines(const char* data, std::size_t len, std::ui
   }
   std::size_t done = 0;
   while (done < len) {
-    const ssize_t w = ::write(fd_, data + done, len - done);
+    const ssize_t w = retry_eintr([&] { return ::write(fd_, data + done, len - done); });
     if (w > 0) {
       done += static_cast<std::size_t>(w);
       continue;
     }
-    if (w < 0 && errno == EINTR) continue;
     const int err = w < 0 ? errno : EIO;
     // Keep the complete lines that went out; take back the cut-off one where we can.
     std::size_t keep = done;

@@ -1,21 +1,14 @@
 #include "riptide/gen/seq_check.hpp"
 
-#include <time.h>
-
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
+#include "riptide/core/clock.hpp"
 #include "riptide/gen/gen_payload.hpp"
 
 namespace riptide {
 namespace {
-
-TimestampNs realtime_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<TimestampNs>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
 
 class SeqCheckAnalyzer final : public Analyzer {
  public:

@@ -1,5 +1,6 @@
 #include "riptide/transmit/tx_socket.hpp"
 
+#include "riptide/core/fd.hpp"
 #include "riptide/core/source.hpp"
 
 #include <arpa/inet.h>
@@ -49,7 +50,7 @@ void store_status(tpacket2_hdr* h, std::uint32_t s) noexcept {
 }  // namespace
 
 struct TxSocket::Impl {
-  int fd = -1;
+  UniqueFd fd;
   TxConfig cfg;
   TxStats stats;
   std::string iface;
@@ -67,8 +68,7 @@ struct TxSocket::Impl {
   std::size_t pending_count = 0;
 
   ~Impl() {
-    if (ring) munmap(ring, ring_bytes);
-    if (fd >= 0) close(fd);
+    if (ring) munmap(ring, ring_bytes);  // before fd closes: the member outlives this body
   }
 
   tpacket2_hdr* slot(std::uint32_t i) const noexcept {
@@ -98,14 +98,14 @@ Result<TxSocket> TxSocket::open(const std::string& iface, const TxConfig& cfg) {
   impl->cfg = cfg;
   impl->iface = iface;
   // Protocol 0: this socket receives nothing, so it costs the receive path nothing.
-  impl->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-  if (impl->fd < 0) {
+  impl->fd.reset(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+  if (!impl->fd) {
     int e = errno;
     return make_error(e == EPERM || e == EACCES ? Errc::permission : Errc::io,
                       "cannot open a packet socket for '" + iface + "': " + errstr(e) +
                           (e == EPERM ? " (needs CAP_NET_RAW)" : ""));
   }
-  const int fd = impl->fd;
+  const int fd = impl->fd.get();
 
   ifreq ifr{};
   std::memcpy(ifr.ifr_name, iface.c_str(), iface.size());
@@ -190,7 +190,7 @@ TxSocket::~TxSocket() = default;
 const TxStats& TxSocket::stats() const noexcept { return impl_->stats; }
 const TxConfig& TxSocket::config() const noexcept { return impl_->cfg; }
 const std::string& TxSocket::iface() const noexcept { return impl_->iface; }
-int TxSocket::fd() const noexcept { return impl_->fd; }
+int TxSocket::fd() const noexcept { return impl_->fd.get(); }
 bool TxSocket::marks_frames() const noexcept { return impl_->marked; }
 std::uint32_t TxSocket::max_frame() const noexcept { return impl_->max_frame; }
 
@@ -213,7 +213,7 @@ std::size_t TxSocket::Impl::send_mmsg(std::span<const std::span<const std::uint8
     std::size_t off = 0;
     std::uint32_t tries = 0;
     while (off < k) {
-      int r = sendmmsg(fd, msgs.data() + off, unsigned(k - off), 0);
+      const int r = retry_eintr([&] { return sendmmsg(fd.get(), msgs.data() + off, unsigned(k - off), 0); });
       if (r > 0) {
         ++stats.batches;
         for (std::size_t i = off; i < off + std::size_t(r); ++i) stats.bytes += iovs[i].iov_len;
@@ -224,7 +224,6 @@ std::size_t TxSocket::Impl::send_mmsg(std::span<const std::span<const std::uint8
         continue;
       }
       const int e = r < 0 ? errno : EAGAIN;
-      if (e == EINTR) continue;
       if (transient(e)) {
         if (tries < cfg.max_retries) {
           ++stats.retried;
@@ -265,7 +264,7 @@ std::size_t TxSocket::Impl::send_ring(std::span<const std::span<const std::uint8
         std::uint32_t tries = 0;
         while (load_status(h) != TP_STATUS_AVAILABLE && tries < cfg.max_retries) {
           ++stats.retried;
-          (void)send(fd, nullptr, 0, 0);
+          (void)send(fd.get(), nullptr, 0, 0);
           back_off(tries++);
         }
         if (load_status(h) != TP_STATUS_AVAILABLE) {
@@ -298,7 +297,7 @@ std::size_t TxSocket::Impl::kick_ring() noexcept {
   std::size_t sent = 0, left = pending_count;
   std::uint32_t tries = 0;
   for (;;) {
-    const int r = int(send(fd, nullptr, 0, 0));
+    const int r = int(send(fd.get(), nullptr, 0, 0));
     const int e = r < 0 ? errno : 0;
     ++stats.batches;
     std::size_t keep = 0;

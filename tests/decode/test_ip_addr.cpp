@@ -35,6 +35,18 @@ TEST(IpAddr, V4MappedIsShownAsV4) {
   EXPECT_EQ(to_string(a), "198.51.100.7");
 }
 
+TEST(IpAddr, ToCharsV6KeepsMappedFormAndMatchesInetNtop) {
+  for (const char* text : {"::ffff:198.51.100.7", "::ffff:0.0.0.0", "2001:db8::1", "::"}) {
+    const IpAddr a = parse6(text);
+    char want[INET6_ADDRSTRLEN];
+    ASSERT_NE(::inet_ntop(AF_INET6, a.b.data(), want, sizeof want), nullptr);
+    char buf[kIpTextMax];
+    EXPECT_EQ(to_chars_v6(a, buf), want) << text;
+  }
+  char buf[kIpTextMax];
+  EXPECT_EQ(to_chars_v6(parse6("::ffff:198.51.100.7"), buf), "::ffff:198.51.100.7");
+}
+
 TEST(IpAddr, V6MatchesInetNtop) {
   for (const char* text : {"::", "::1", "2001:db8::1", "2001:db8:0:0:1:0:0:1", "fe80::1:2", "2001:db8:85a3::8a2e:370:7334",
                            "ff02::1:ff00:1", "1:2:3:4:5:6:7:8", "::ffff:0:1.2.3.4", "64:ff9b::c000:201", "::fffe:1.2.3.4"}) {

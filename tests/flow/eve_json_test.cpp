@@ -92,6 +92,17 @@ TEST(EveJson, Ipv6VlanUdp) {
   EXPECT_FALSE(j.contains("tcp"));
 }
 
+TEST(EveJson, MappedAddressInIpv6PacketKeepsIpv6Form) {
+  // The text form follows the packet's version, not the address: tshark prints ::ffff:a.b.c.d.
+  FlowRecord r = tcp_record();
+  r.ip_version = 6;
+  r.src_ip = ip("::ffff:10.0.0.1");
+  r.dest_ip = ip("::ffff:192.168.200.254");
+  const json j = to_json(r);
+  EXPECT_EQ(j["src_ip"], "::ffff:10.0.0.1");
+  EXPECT_EQ(j["dest_ip"], "::ffff:192.168.200.254");
+}
+
 TEST(EveJson, IcmpHasTypesNotPorts) {
   FlowRecord r = tcp_record();
   r.proto = 1;

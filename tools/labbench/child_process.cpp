@@ -14,6 +14,8 @@
 #include <thread>
 #include <unordered_set>
 
+#include "riptide/core/fd.hpp"
+
 namespace riptide::labbench {
 namespace {
 
@@ -30,24 +32,21 @@ Result<ChildProcess> ChildProcess::spawn(const SpawnOptions& opt) {
   std::vector<char*> args;
   for (const auto& a : opt.argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  // Opened before fork so a bad path is an error here, not a silent child failure.
-  const int out = ::open(opt.stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out < 0) return make_error(Errc::io, "cannot open '" + opt.stdout_path + "': " + std::strerror(errno));
-  const int err = ::open(opt.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (err < 0) {
-    ::close(out);
-    return make_error(Errc::io, "cannot open '" + opt.stderr_path + "': " + std::strerror(errno));
-  }
+  // Opened before fork so a bad path is an error here, not a silent child failure. The
+  // parent's copies close on return; the child's close at exec (O_CLOEXEC).
+  auto open_out = [](const std::string& path) {
+    return UniqueFd{retry_eintr([&] { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); })};
+  };
+  const UniqueFd out = open_out(opt.stdout_path);
+  if (!out) return make_error(Errc::io, "cannot open '" + opt.stdout_path + "': " + std::strerror(errno));
+  const UniqueFd err = open_out(opt.stderr_path);
+  if (!err) return make_error(Errc::io, "cannot open '" + opt.stderr_path + "': " + std::strerror(errno));
   const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(out);
-    ::close(err);
-    return make_error(Errc::internal, std::string("fork: ") + std::strerror(errno));
-  }
+  if (pid < 0) return make_error(Errc::internal, std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     ::setpgid(0, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
+    ::dup2(out.get(), 1);
+    ::dup2(err.get(), 2);
     const int devnull = ::open("/dev/null", O_RDONLY);
     if (devnull >= 0) ::dup2(devnull, 0);
     if (opt.cpu >= 0) {
@@ -67,8 +66,6 @@ Result<ChildProcess> ChildProcess::spawn(const SpawnOptions& opt) {
     ::_exit(127);
   }
   ::setpgid(pid, pid);  // both sides set it: no race with an early signal
-  ::close(out);
-  ::close(err);
   return ChildProcess(pid);
 }
 
@@ -90,13 +87,13 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout, co
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     int st = 0;
-    const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+    const pid_t r = retry_eintr([&] { return ::waitpid(pid_, &st, WNOHANG); });
     if (r == pid_) {
       pid_ = -1;
       status_ = decode_status(st);
       return status_;
     }
-    if (r < 0 && errno != EINTR) {
+    if (r < 0) {
       pid_ = -1;
       return status_;
     }
@@ -110,8 +107,7 @@ void ChildProcess::kill_now() noexcept {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
   int st = 0;
-  while (::waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-  }
+  retry_eintr([&] { return ::waitpid(pid_, &st, 0); });
   pid_ = -1;
   status_ = decode_status(st);
 }

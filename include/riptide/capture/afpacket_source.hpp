@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "riptide/capture/afpacket_config.hpp"
+#include "riptide/core/fd.hpp"
 #include "riptide/core/source.hpp"
 
 namespace riptide {
@@ -64,7 +65,7 @@ class AfPacketSource final : public PacketSource {
   const RingPlan& plan() const noexcept { return plan_; }
   LinkType link_type() const noexcept { return link_; }
   std::uint32_t ifindex() const noexcept { return ifindex_; }
-  int fd() const noexcept { return fd_; }
+  int fd() const noexcept { return fd_.get(); }
   // Index of this socket in its fanout group (for describe()); 0 when alone.
   void set_member_index(unsigned i) { member_ = i; }
   // The fanout group this socket joined (the kernel's choice when the config said 0); 0
@@ -86,8 +87,8 @@ class AfPacketSource final : public PacketSource {
   AfPacketConfig cfg_;
   std::vector<sock_filter> filter_;  // owned copy of cfg.bpf (plus the inbound test if needed)
   RingPlan plan_;
-  int fd_ = -1;
-  int wake_fd_ = -1;  // eventfd: stop() wakes a blocked poll()
+  UniqueFd fd_;
+  UniqueFd wake_fd_;  // eventfd: stop() wakes a blocked poll()
   std::uint8_t* ring_ = nullptr;
   std::size_t ring_len_ = 0;
   std::uint32_t ifindex_ = 0;

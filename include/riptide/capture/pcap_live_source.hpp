@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "riptide/capture/afpacket_config.hpp"
+#include "riptide/core/fd.hpp"
 #include "riptide/core/source.hpp"
 
 struct pcap;
@@ -66,7 +67,7 @@ class PcapLiveSource final : public PacketSource {
   RingPlan plan_;
   pcap* p_ = nullptr;
   int sel_fd_ = -1;
-  int wake_fd_ = -1;
+  UniqueFd wake_fd_;
   LinkType link_ = LinkType::ethernet;
   std::uint32_t ifindex_ = 0;
 

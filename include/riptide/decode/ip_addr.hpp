@@ -10,6 +10,7 @@
 //   std::array<std::uint8_t, 4> q = riptide::v4(a);   // {192, 0, 2, 1}
 //   char buf[riptide::kIpTextMax];                    // no allocation, for per-record output
 //   std::string_view t = riptide::to_chars(a, buf);
+//   std::string_view m = riptide::to_chars_v6(a, buf);  // "::ffff:192.0.2.1"
 #include <array>
 #include <bit>
 #include <cstddef>
@@ -58,6 +59,10 @@ inline constexpr std::size_t kIpTextMax = 46;
 // Dotted quad for an IPv4 address, RFC 5952 text (as inet_ntop writes it) for IPv6. Writes a
 // NUL-terminated string into `out` and returns a view of it (without the NUL).
 std::string_view to_chars(const IpAddr& a, char (&out)[kIpTextMax]) noexcept;
+
+// RFC 5952 text even for an IPv4-mapped address ("::ffff:192.0.2.1"), for output whose form
+// follows the packet's IP version rather than the address: an IPv6 packet may carry a mapped one.
+std::string_view to_chars_v6(const IpAddr& a, char (&out)[kIpTextMax]) noexcept;
 
 std::string to_string(const IpAddr& a);
 
