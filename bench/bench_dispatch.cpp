@@ -25,9 +25,9 @@ constexpr std::size_t kPacketBytes = 200;
 
 class Touch : public WorkerHandler {
  public:
-  void on_items(std::size_t, std::span<const WorkItem> items) override {
+  void on_packets(std::size_t, std::span<const PacketMeta> metas, std::span<const PacketView> pkts) override {
     std::uint64_t s = 0;
-    for (const WorkItem& it : items) s += it.pkt.data[0] + it.meta.sport;
+    for (std::size_t i = 0; i < pkts.size(); ++i) s += pkts[i].data[0] + metas[i].sport;
     sum.store(sum.load(std::memory_order_relaxed) + s, std::memory_order_relaxed);
   }
   std::atomic<std::uint64_t> sum{0};

@@ -153,7 +153,7 @@ void Dispatcher::wake_if_sleeping(Worker& wk) {
 }
 
 // The next free slot of the worker's reservation, or nullptr (drop mode, queue full).
-WorkItem* Dispatcher::next_slot(Worker& wk, Backpressure mode) {
+PacketMeta* Dispatcher::next_slot(Worker& wk, Backpressure mode) {
   Worker::Pending& p = wk.pending;
   for (;;) {
     if (p.used < p.a.size()) return &p.a[p.used++];
@@ -199,23 +199,25 @@ std::size_t Dispatcher::dispatch(const PacketBatch& batch, std::span<const Packe
   for (std::size_t i = 0; i < n; ++i) {
     Worker& wk = *workers_[target[i]];
     Worker::Pending& p = wk.pending;
-    WorkItem* item = next_slot(wk, mode);
+    PacketMeta* meta = next_slot(wk, mode);
     --p.want;
-    if (item == nullptr) {
+    if (meta == nullptr) {
       ++p.dropped;
       continue;
     }
     const PacketView& src = batch[i];
-    std::uint8_t* dst = wk.arena.get() + wk.ring.slot_index(item) * slot_bytes;
+    const std::size_t slot = wk.ring.slot_index(meta);
+    std::uint8_t* dst = wk.arena.get() + slot * slot_bytes;
     const std::uint32_t len = src.caplen <= slot_bytes ? src.caplen : static_cast<std::uint32_t>(slot_bytes);
     if (len != 0) std::memcpy(dst, src.data, len);
-    item->pkt = src;
-    item->pkt.data = dst;
-    item->meta = metas[i];
+    PacketView& view = wk.views[slot];
+    view = src;
+    view.data = dst;
+    *meta = metas[i];
     if (len != src.caplen) {
-      item->pkt.caplen = len;
-      item->meta.caplen = len;
-      item->meta.flags |= kMetaTruncated;
+      view.caplen = len;
+      meta->caplen = len;
+      meta->flags |= kMetaTruncated;
       ++p.truncated;
     }
     ++enqueued;

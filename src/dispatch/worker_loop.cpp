@@ -38,11 +38,13 @@ void Dispatcher::run_worker(std::size_t w) {
   };
 
   for (;;) {
-    std::span<WorkItem> items = wk.ring.peek(max_batch);
-    if (!items.empty()) {
-      handler.on_items(w, items);
-      wk.ring.release(items.size());
-      bump(wk.cons.dequeued, items.size());
+    const std::span<PacketMeta> metas = wk.ring.peek(max_batch);
+    if (!metas.empty()) {
+      // peek() never wraps, so the matching views are consecutive too.
+      const std::span<const PacketView> views(wk.views.get() + wk.ring.slot_index(metas.data()), metas.size());
+      handler.on_packets(w, metas, views);
+      wk.ring.release(metas.size());
+      bump(wk.cons.dequeued, metas.size());
       idle = false;
       tick_if_due(Clock::now());
       continue;

@@ -11,21 +11,25 @@
 
 #include "riptide/dispatch/dispatcher.hpp"
 #include "riptide/dispatch/spsc_ring.hpp"
-#include "riptide/dispatch/work_item.hpp"
+#include "riptide/core/packet.hpp"
+#include "riptide/decode/metadata.hpp"
 
 namespace riptide {
 
 struct alignas(kCacheLine) Dispatcher::Worker {
   Worker(std::size_t slots, std::size_t slot_bytes)
-      : ring(slots), arena(new std::uint8_t[ring.capacity() * slot_bytes]) {}
+      : ring(slots), views(new PacketView[ring.capacity()]), arena(new std::uint8_t[ring.capacity() * slot_bytes]) {}
 
-  SpscRing<WorkItem> ring;
+  // Slot i of the ring holds a packet's meta, views[i] its view and the arena its bytes, so
+  // consecutive slots give the worker the two parallel spans of a batch without a copy.
+  SpscRing<PacketMeta> ring;
+  std::unique_ptr<PacketView[]> views;    // slot i's view; data points into the arena
   std::unique_ptr<std::uint8_t[]> arena;  // slot i's packet bytes at i * slot_bytes
 
   // Producer-only scratch for the batch being dispatched.
   struct alignas(kCacheLine) Pending {
     std::size_t want = 0;         // packets of this batch for this worker not yet placed
-    std::span<WorkItem> a, b;     // current reservation (b: the part wrapped to slot 0)
+    std::span<PacketMeta> a, b;   // current reservation (b: the part wrapped to slot 0)
     std::size_t used = 0;         // slots of a then b filled
     std::uint64_t truncated = 0;  // counters gathered per batch, stored once
     std::uint64_t dropped = 0;

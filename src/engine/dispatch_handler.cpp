@@ -12,16 +12,17 @@ engine::AnalyzerSet& Engine::Impl::Handler::set_of(std::size_t w) {
   return *e.sets[w];
 }
 
-void Engine::Impl::Handler::on_items(std::size_t w, std::span<const WorkItem> items) {
+// The same calls per batch as the workers topology's capture loop: one packets() (which
+// splits the batch where packet-time timers are due) and one batch_end.
+void Engine::Impl::Handler::on_packets(std::size_t w, std::span<const PacketMeta> metas,
+                                       std::span<const PacketView> pkts) {
   auto& set = set_of(w);
   TimestampNs newest = 0;
-  for (const auto& it : items) {
-    set.packet(it.meta, it.pkt);
-    newest = std::max(newest, it.pkt.ts_ns);
-  }
+  for (const auto& p : pkts) newest = std::max(newest, p.ts_ns);
+  set.packets(metas, pkts);
   set.batch_end(newest);
   auto& p = e.worker_processed[w];
-  p.store(p.load(std::memory_order_relaxed) + items.size(), std::memory_order_relaxed);
+  p.store(p.load(std::memory_order_relaxed) + pkts.size(), std::memory_order_relaxed);
 }
 
 void Engine::Impl::Handler::on_tick(std::size_t w, TimestampNs now) {

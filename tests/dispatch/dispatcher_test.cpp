@@ -92,32 +92,42 @@ struct Seen {
   std::uint16_t meta_flags;
   std::uint32_t meta_caplen;
   bool body_ok;
+  bool meta_ok;  // the meta beside the packet is the one dispatched with it
 };
 
-// Records what each worker received. Each worker writes only its own vector; the test reads
+// Records what each worker received. Each worker writes only its own vectors; the test reads
 // them after stop() joined the threads.
 class Recorder : public WorkerHandler {
  public:
-  explicit Recorder(std::size_t workers) : seen(workers), stops(workers, 0), ticks(new std::atomic<int>[workers]) {
+  explicit Recorder(std::size_t workers)
+      : seen(workers), batch_sizes(workers), stops(workers, 0), ticks(new std::atomic<int>[workers]) {
     for (std::size_t i = 0; i < workers; ++i) ticks[i] = 0;
   }
 
-  void on_items(std::size_t w, std::span<const WorkItem> items) override {
+  void on_packets(std::size_t w, std::span<const PacketMeta> metas, std::span<const PacketView> pkts) override {
     if (gate != nullptr && !entered.exchange(true)) gate->wait();
     if (stops[w] != 0) ++items_after_stop;
-    for (const WorkItem& it : items) {
+    if (metas.size() != pkts.size() || metas.empty()) ++bad_spans;
+    batch_sizes[w].push_back(pkts.size());
+    for (std::size_t i = 0; i < pkts.size(); ++i) {
+      const PacketView& pkt = pkts[i];
+      const PacketMeta& meta = metas[i];
       Seen s{};
-      std::memcpy(&s.tag, it.pkt.data, sizeof(Tag));
-      s.caplen = it.pkt.caplen;
-      s.wirelen = it.pkt.wirelen;
-      s.meta_flags = it.meta.flags;
-      s.meta_caplen = it.meta.caplen;
-      s.body_ok = it.pkt.ifindex == 3 && it.pkt.vlan_tci == 0x0064 && it.pkt.vlan_tpid == 0x8100 &&
-                  it.pkt.dir == Direction::inbound && it.pkt.ts_ns == 1'700'000'000'000'000'000 + s.tag.seq;
-      for (std::size_t i = sizeof(Tag); i < it.pkt.caplen; ++i) s.body_ok = s.body_ok && it.pkt.data[i] == 0xab;
+      std::memcpy(&s.tag, pkt.data, sizeof(Tag));
+      s.caplen = pkt.caplen;
+      s.wirelen = pkt.wirelen;
+      s.meta_flags = meta.flags;
+      s.meta_caplen = meta.caplen;
+      s.body_ok = pkt.ifindex == 3 && pkt.vlan_tci == 0x0064 && pkt.vlan_tpid == 0x8100 &&
+                  pkt.dir == Direction::inbound && pkt.ts_ns == 1'700'000'000'000'000'000 + s.tag.seq;
+      for (std::size_t k = sizeof(Tag); k < pkt.caplen; ++k) s.body_ok = s.body_ok && pkt.data[k] == 0xab;
+      const PacketMeta want = flow_meta(s.tag.flow, s.tag.reverse != 0);
+      s.meta_ok = meta.src == want.src && meta.dst == want.dst && meta.sport == want.sport &&
+                  meta.dport == want.dport && meta.ip_proto == want.ip_proto && meta.caplen == pkt.caplen &&
+                  meta.wirelen == pkt.wirelen;
       seen[w].push_back(s);
     }
-    received.fetch_add(items.size(), std::memory_order_relaxed);
+    received.fetch_add(pkts.size(), std::memory_order_relaxed);
   }
   void on_tick(std::size_t w, TimestampNs now) override {
     timespec ts{};
@@ -129,12 +139,14 @@ class Recorder : public WorkerHandler {
   void on_stop(std::size_t w) override { ++stops[w]; }
 
   std::vector<std::vector<Seen>> seen;
+  std::vector<std::vector<std::size_t>> batch_sizes;  // per worker, one entry per on_packets call
   std::vector<int> stops;
   std::unique_ptr<std::atomic<int>[]> ticks;
   std::atomic<int> bad_tick_time{0};
   std::atomic<std::uint64_t> received{0};
   std::atomic<int> items_after_stop{0};
-  std::latch* gate = nullptr;  // when set, the first on_items call blocks on it
+  std::atomic<int> bad_spans{0};  // calls whose two spans differ in size, or are empty
+  std::latch* gate = nullptr;  // when set, the first on_packets call blocks on it
   std::atomic<bool> entered{false};
 };
 
@@ -249,7 +261,7 @@ TEST(Dispatcher, DropModeCountsExactlyTheOverflow) {
   bb.add(Tag{1, 0, 0});
   ASSERT_EQ(d->dispatch(bb.batch(), bb.metas(), Backpressure::drop), 1u);
   ASSERT_TRUE(wait_until([&] { return rec.entered.load(); }, 5000ms));
-  // The worker holds slot 0 inside on_items: 63 slots are free.
+  // The worker holds slot 0 inside on_packets: 63 slots are free.
   bb.clear();
   for (std::uint32_t i = 1; i <= 200; ++i) bb.add(Tag{1, i, 0});
   EXPECT_EQ(d->dispatch(bb.batch(), bb.metas(), Backpressure::drop), 63u);
@@ -305,6 +317,7 @@ TEST(Dispatcher, WaitModeLosesNothing) {
       EXPECT_GT(static_cast<std::int64_t>(s.tag.seq), last[s.tag.flow]) << "flow " << s.tag.flow << " reordered";
       last[s.tag.flow] = s.tag.seq;
       EXPECT_TRUE(s.body_ok);
+      EXPECT_TRUE(s.meta_ok) << "seq " << s.tag.seq;
       ++total;
     }
   }
@@ -332,6 +345,49 @@ TEST(Dispatcher, SleepingWorkerWakesUp) {
   EXPECT_GE(d->stats(0).wakeups, 1u);
   EXPECT_LE(d->stats(0).wakeups, 5u);
   d->stop();
+}
+
+// A worker receives what one dispatch() published as one call (two parallel spans), split
+// only at worker_batch and at the end of the ring's storage, in order, each packet with its
+// own meta.
+TEST(Dispatcher, WorkerReceivesBatchesInOrder) {
+  DispatcherConfig cfg;
+  cfg.workers = 1;
+  cfg.ring_slots = 64;
+  cfg.worker_batch = 30;
+  auto d = make(cfg);
+  ASSERT_TRUE(d);
+  Recorder rec(1);
+  std::latch gate(1);
+  rec.gate = &gate;
+  ASSERT_TRUE(d->start(rec).ok());
+
+  // Packets of several flows in both directions, so a meta put beside the wrong view shows.
+  BatchBuilder bb;
+  std::uint32_t seq = 0;
+  auto add = [&](std::size_t n) {
+    bb.clear();
+    for (std::size_t i = 0; i < n; ++i, ++seq) bb.add(Tag{seq % 5, seq, static_cast<std::uint8_t>((seq / 5) & 1)});
+    ASSERT_EQ(d->dispatch(bb.batch(), bb.metas(), Backpressure::wait), n);
+  };
+  add(1);  // slot 0; the worker blocks inside its call on it
+  ASSERT_TRUE(wait_until([&] { return rec.entered.load(); }, 5000ms));
+  add(45);  // slots 1..45, published at once while the worker is held
+  gate.count_down();
+  // dequeued counts after the release, so all 64 slots are free for the next dispatch.
+  ASSERT_TRUE(wait_until([&] { return d->stats(0).dequeued == 46; }, 5000ms));
+  add(50);  // slots 46..63, then 0..31: wraps the storage
+  d->stop();
+
+  EXPECT_EQ(rec.bad_spans.load(), 0);
+  EXPECT_EQ(rec.batch_sizes[0], (std::vector<std::size_t>{1, 30, 15, 18, 30, 2}));
+  ASSERT_EQ(rec.seen[0].size(), 96u);
+  for (std::uint32_t i = 0; i < 96; ++i) {
+    EXPECT_EQ(rec.seen[0][i].tag.seq, i);
+    EXPECT_TRUE(rec.seen[0][i].meta_ok) << i;
+    EXPECT_TRUE(rec.seen[0][i].body_ok) << i;
+  }
+  EXPECT_EQ(d->stats(0).dequeued, 96u);
 }
 
 TEST(Dispatcher, StopDrainsQueuedPackets) {

@@ -1,14 +1,17 @@
 #pragma once
 // Dispatcher: hands packets from one capture thread to N worker threads.
 //
-// Each worker owns one SpscRing<WorkItem> plus a byte arena of slot_bytes per ring slot. The
-// producer (the one thread that calls dispatch() and stop()) sends every packet to worker
-// flow_hash(meta) % N, so both directions of a flow meet on one worker, and copies it into
-// that worker's next slot (see work_item.hpp for why a copy). Per batch and per worker there
+// Each worker owns one SpscRing<PacketMeta> and, parallel to its slots, an array of PacketView
+// and a byte arena of slot_bytes per slot. The producer (the one thread that calls dispatch()
+// and stop()) sends every packet to worker flow_hash(meta) % N, so both directions of a flow
+// meet on one worker, and copies it into that worker's next slot (see worker_handler.hpp for
+// why a copy): meta into the ring slot, view into the view array, bytes into the arena, all
+// published by the ring's one release store. Per batch and per worker there
 // is one reserve, one commit (one release store) and, only when that worker announced it is
 // going to sleep, one futex wake; a busy pipeline makes no system call.
 //
-// Workers pop up to worker_batch items, call WorkerHandler::on_items, release the slots, and
+// Workers peek up to worker_batch consecutive slots, hand them to WorkerHandler::on_packets as
+// two spans (the ring's metas and the matching views: no copy), release the slots, and
 // when the queue stays empty spin for idle_spin before sleeping on a futex (with a timeout so
 // on_tick still runs).
 #include <atomic>
@@ -24,7 +27,6 @@
 #include "riptide/core/result.hpp"
 #include "riptide/decode/metadata.hpp"
 #include "riptide/dispatch/spsc_ring.hpp"
-#include "riptide/dispatch/work_item.hpp"
 #include "riptide/dispatch/worker_handler.hpp"
 
 namespace riptide {
@@ -38,7 +40,7 @@ struct DispatcherConfig {
   std::size_t workers = 1;
   std::size_t ring_slots = 4096;   // per worker, rounded up to a power of two
   std::size_t slot_bytes = 2048;   // packet bytes kept per slot; longer packets are truncated
-  std::size_t worker_batch = 256;  // most items handed to one on_items call
+  std::size_t worker_batch = 256;  // most packets handed to one on_packets call
   std::chrono::nanoseconds idle_spin = std::chrono::microseconds(50);
   std::chrono::nanoseconds tick_interval = std::chrono::milliseconds(100);
   // Worker i is pinned to worker_cpus[i % size()]; empty: not pinned.
@@ -90,7 +92,7 @@ class Dispatcher {
 
   explicit Dispatcher(const DispatcherConfig& cfg);
   void run_worker(std::size_t w);
-  WorkItem* next_slot(Worker& wk, Backpressure mode);
+  PacketMeta* next_slot(Worker& wk, Backpressure mode);
   void publish(Worker& wk);
   void wake_if_sleeping(Worker& wk);
 

@@ -69,7 +69,7 @@ class SpscRing {
   bool empty_approx() const noexcept { return size_approx() == 0; }
 
   // Position of a slot (from reserve/peek/front) in the storage array, 0..capacity()-1, for
-  // callers that keep a parallel per-slot array (the dispatcher's packet byte arena).
+  // callers that keep parallel per-slot arrays (the dispatcher's packet views and byte arena).
   std::size_t slot_index(const T* p) const noexcept { return static_cast<std::size_t>(p - slots_); }
 
   // ---- producer side ----
