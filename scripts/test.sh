@@ -48,10 +48,10 @@ if [[ -z ${SKIP_SANITIZERS:-} ]]; then
         -DRIPTIDE_BUILD_FUZZ=OFF >/dev/null
   TSAN_TARGETS=$(cd tests && for m in dispatch transmit engine analyze; do ls "$m"/*.cpp >/dev/null 2>&1 && echo "test_$m"; done)
   ninja -C build/tsan -j"$JOBS" $TSAN_TARGETS
-  # The plugin and install tests drive the riptide binary, which this pass does not build
+  # The plugin, install and stop-path tests drive the riptide binary, which this pass does not build
   # (they run in the two passes above).
   TSAN_OPTIONS=halt_on_error=1 "${CTEST[@]}" --test-dir build/tsan -L 'dispatch|transmit|engine|analyze' \
-    -E '^(PluginCli|InstallExample)\.'
+    -E '^(PluginCli|InstallExample|StopPath)\.'
 fi
 
 if [[ -z ${SKIP_FUZZ:-} ]]; then

@@ -78,6 +78,22 @@ std::string format_report(const RunReport& r) {
     line(o, "  kernel ring  received %s  dropped %s  freezes %s", grouped(r.kernel_packets).c_str(),
          grouped(r.kernel_drops).c_str(), grouped(r.kernel_freezes).c_str());
   }
+  {
+    // The source's own counters (AF_PACKET polls and losing blocks, libpcap dispatches, a file's
+    // skipped blocks), summed over threads; zeros left out.
+    std::vector<std::pair<std::string, std::uint64_t>> own;
+    for (const auto& x : r.metrics) {
+      if (x.desc.name.rfind("source_", 0) != 0 || !x.value) continue;
+      const std::string n = x.desc.name.substr(7);
+      auto it = std::find_if(own.begin(), own.end(), [&](const auto& p) { return p.first == n; });
+      if (it == own.end()) own.emplace_back(n, *x.value);
+      else it->second += *x.value;
+    }
+    std::string cs;
+    for (const auto& [n, v] : own)
+      if (v) cs += "  " + n + " " + grouped(v);
+    if (!cs.empty()) line(o, "  source      %s", cs.c_str());
+  }
   line(o, "  captured     %s packets, %s bytes", grouped(r.captured).c_str(), grouped(r.captured_bytes).c_str());
   if (r.filtered_out) line(o, "  filter       %s rejected (not drops: the filter asked for it)", grouped(r.filtered_out).c_str());
   if (r.beyond_count) line(o, "  count limit  %s read after -c was reached, not analyzed", grouped(r.beyond_count).c_str());
