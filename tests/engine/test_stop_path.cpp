@@ -126,7 +126,8 @@ bool StopPath::built_ = false;
 std::string StopPath::log_;
 
 TEST_F(StopPath, SecondSignalEndsAStuckRunWithinTwoSecondsWithReportAndValidOutput) {
-  Child c({riptide_bin(), "read", "-r", d_.file("in.pcap"), "-w", d_.file("out.pcap"), "--plugin", plugin("stuck")},
+  Child c({riptide_bin(), "read", "-r", d_.file("in.pcap"), "-w", d_.file("out.pcap"), "--watchdog", "300", "--plugin",
+           plugin("stuck")},
           d_.file("err"));
   ASSERT_TRUE(c.catches(SIGINT, std::chrono::seconds(10))) << slurp(d_.file("err"));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -142,6 +143,9 @@ TEST_F(StopPath, SecondSignalEndsAStuckRunWithinTwoSecondsWithReportAndValidOutp
   EXPECT_LT(took, std::chrono::milliseconds(2000)) << err;
   EXPECT_NE(err.find("riptide report:"), std::string::npos) << err;
   EXPECT_NE(err.find("second stop request"), std::string::npos) << err;
+  // The watchdog named the analyzer while the run went on, and the report names what it gave up on.
+  EXPECT_NE(err.find("riptide: watchdog: analyzer 'stall'"), std::string::npos) << err;
+  EXPECT_NE(err.find("error: analyzer 'stall'"), std::string::npos) << err;
   // What -w had accepted is in a file that reads back whole.
   const auto back = run_cmd(riptide_bin() + " read -q -r '" + d_.file("out.pcap") + "' --stats-json '" +
                             d_.file("back.json") + "'");
