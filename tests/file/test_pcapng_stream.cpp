@@ -139,7 +139,14 @@ TEST(PcapngStream, APipeOf50MegabytesIsReadInBoundedMemory) {
   EXPECT_EQ(records, kPackets);
   EXPECT_EQ(big, 1u);
   EXPECT_EQ(bad, 0u);
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine (the writer thread's block buffers
+  // here), so peak RSS measures the sanitizer, not the reader: the bound is asserted by the
+  // uninstrumented pass; this one checks every packet read back above.
+  (void)grown;
+#else
   EXPECT_LT(grown, 32 * 1024) << "peak RSS grew by " << grown << " KiB reading a ~70 MB pipe";
+#endif
 }
 
 // The writer keeps the pipe open: the reader opens after the section and interface blocks,
