@@ -25,7 +25,11 @@ HugePageBuffer::HugePageBuffer(std::size_t bytes) {
   auto p = reinterpret_cast<std::uintptr_t>(map_);
   if (bytes >= kHugePage) {
     p = (p + kHugePage - 1) & ~(kHugePage - 1);
-    (void)madvise(reinterpret_cast<void*>(p), want, MADV_HUGEPAGE);  // advisory: 4 KiB pages still work
+    // The first huge page stays in 4 KiB pages: a table whose live flows fit there (about
+    // 10,000 entries, or the first 512k buckets) costs only the pages it writes, not 2 MiB
+    // per buffer the moment its first entry is written. Beyond it the TLB gain is what counts.
+    if (want > kHugePage)  // advisory: 4 KiB pages still work
+      (void)madvise(reinterpret_cast<void*>(p + kHugePage), want - kHugePage, MADV_HUGEPAGE);
   }
   aligned_ = reinterpret_cast<void*>(p);
 }
