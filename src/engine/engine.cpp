@@ -15,7 +15,6 @@
 #include "riptide/core/clock.hpp"
 #include "riptide/core/futex.hpp"
 #include "engine/metrics_server.hpp"
-#include "riptide/capture/afpacket_source.hpp"
 #include "riptide/capture/iface_stats.hpp"
 
 namespace riptide {
@@ -161,7 +160,7 @@ std::string Engine::banner() const {
     s += " (1 capture thread -> " + std::to_string(c.dispatch.workers) + " worker(s), " +
          std::to_string(c.dispatch.ring_slots) + " slots each)";
   s += "\n";
-  if (!impl_->afpacket.empty()) s += "riptide: " + impl_->afpacket.front()->plan().explanation + "\n";
+  if (!impl_->ring_note.empty()) s += "riptide: " + impl_->ring_note + "\n";
   if (impl_->live())
     s += "riptide: packets reach the analyzers at most " + std::to_string(c.capture.block_timeout_ms) +
          " ms late (block timeout: " + impl_->block_timeout_why + ")\n";

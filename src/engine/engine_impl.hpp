@@ -33,7 +33,6 @@
 
 namespace riptide {
 
-class AfPacketSource;
 class MetricsServer;
 
 namespace engine {
@@ -48,7 +47,7 @@ struct Engine::Impl {
 
   // Sources: one per capture thread.
   std::vector<std::unique_ptr<PacketSource>> sources;
-  std::vector<AfPacketSource*> afpacket;  // same order as sources (live afpacket only)
+  std::string ring_note;  // live AF_PACKET: how the ring was sized, for the banner
   CaptureFile* file = nullptr;
   std::uint64_t file_size = 0;            // for progress; 0 when unknown (a pipe)
   std::optional<LinkFilter> user_filter;  // files: the filter runs here, not in a kernel

@@ -50,7 +50,7 @@ Result<void> Engine::Impl::open_sources() {
     auto s = AfPacketSource::open(cfg.capture);
     if (!s) return s.error();
     link = (*s)->link_type();
-    afpacket.push_back(s->get());
+    ring_note = (*s)->plan().explanation;
     sources.push_back(std::move(*s));
   } else {
     // Group id 0: the kernel picks one no other process uses (PACKET_FANOUT_FLAG_UNIQUEID).
@@ -59,7 +59,7 @@ Result<void> Engine::Impl::open_sources() {
     if (!g) return g.error();
     link = g->front()->link_type();
     for (auto& s : *g) {
-      afpacket.push_back(s.get());
+      if (ring_note.empty()) ring_note = s->plan().explanation;
       sources.push_back(std::move(s));
     }
   }
@@ -100,7 +100,7 @@ Result<void> Engine::Impl::open_tx() {
 }
 
 bool Engine::Impl::handle_source_error(std::size_t idx, engine::CaptureTotals& t, const Error& e) {
-  if (e.code != Errc::interface_down || idx >= afpacket.size()) {
+  if (e.code != Errc::interface_down || !sources[idx]->can_reopen()) {
     add_error(e.message);
     if (live()) fatal.store(true);
     return false;
@@ -115,7 +115,7 @@ bool Engine::Impl::handle_source_error(std::size_t idx, engine::CaptureTotals& t
   if (idx == 0) std::fprintf(stderr, "riptide: %s; waiting for it to come back\n", e.message.c_str());
   while (!stopping.load(std::memory_order_relaxed)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    if (afpacket[idx]->reopen()) {
+    if (sources[idx]->reopen()) {
       if (idx == 0) std::fprintf(stderr, "riptide: interface '%s' is back, capture resumed\n", cfg.capture.iface.c_str());
       return true;
     }

@@ -59,7 +59,8 @@ class AfPacketSource final : public PacketSource {
   // Closes the socket (adding its PACKET_STATISTICS to the totals) and opens a new one on the interface of the same NAME (its ifindex
   // may have changed) with the same configuration, fanout group included. Call from the
   // capture thread after next() reported interface_down; not_found while it is absent.
-  Result<void> reopen();
+  bool can_reopen() const noexcept override { return true; }
+  Result<void> reopen() override;
 
   AfPacketStats afpacket_stats() const;
   const RingPlan& plan() const noexcept { return plan_; }

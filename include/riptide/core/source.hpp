@@ -72,6 +72,12 @@ class PacketSource {
   // lock; callable from any thread.
   virtual void counters(std::vector<SourceCounter>& out) const { (void)out; }
 
+  // Live sources whose interface can go away and come back: after next() reported
+  // Errc::interface_down, reopen() (from the capture thread) tries to capture on an interface
+  // of the same name again; not_found while it is absent. Others cannot: a loss is final.
+  virtual bool can_reopen() const noexcept { return false; }
+  virtual Result<void> reopen() { return make_error(Errc::unsupported, describe() + ": cannot be reopened"); }
+
   virtual SourceStats stats() const = 0;
   virtual std::string describe() const = 0;  // e.g. "afpacket:eth0#2", "file:x.pcap"
 };
