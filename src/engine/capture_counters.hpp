@@ -62,11 +62,17 @@ class CaptureCounters {
   std::atomic<std::uint64_t> v_[kFields]{};
 };
 
-// Decode figures, copied by the capture thread at each tick and at the end (10 times a second
-// at most: a lock there costs nothing; the per-packet path does not see it).
+// Decode figures: the capture thread counts into `working` with no lock, and copies it into
+// `stats` under the lock at each tick and at the end (10 times a second at most), which other
+// threads read. A published copy lags the ledger, so decode.packets <= captured holds too.
 struct PublishedDecode {
+  DecodeStats working;  // the capture thread only
   mutable std::mutex mu;
   DecodeStats stats;
+  void publish() noexcept {
+    std::lock_guard lk(mu);
+    stats = working;
+  }
 };
 
 // Each analyzer's own counters(), taken on its thread at each tick and at stop: counters()

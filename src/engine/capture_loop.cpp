@@ -65,11 +65,7 @@ void Engine::Impl::process_batch(std::size_t idx, engine::CaptureTotals& t, Pack
     }
   }
 
-  auto& dstats = decode[idx]->stats;  // the main thread copies it under the same lock, once a second
-  {
-    std::lock_guard lk(decode[idx]->mu);
-    decode_batch(batch.begin(), metas.data(), batch.size(), dstats);
-  }
+  decode_batch(batch.begin(), metas.data(), batch.size(), decode[idx]->working);
 
   if (dispatcher) {
     const auto mode = live() ? Backpressure::drop : Backpressure::wait;
@@ -88,7 +84,7 @@ void Engine::Impl::process_batch(std::size_t idx, engine::CaptureTotals& t, Pack
 
 // Copies what other threads may read mid-run: each analyzer's counters (not thread-safe to
 // read from elsewhere). Called on the thread that runs the set, at ticks and at the end.
-void Engine::Impl::publish_thread_state(std::size_t set_idx, std::size_t) noexcept {
+void Engine::Impl::publish_thread_state(std::size_t set_idx) noexcept {
   try {
     auto& pub = *published[set_idx];
     std::vector<std::vector<AnalyzerCounter>> by_slot;
@@ -167,9 +163,10 @@ void Engine::Impl::capture_loop(std::size_t idx) {
     // Files tick too: wall timers and offloaded results must not wait for the end of input.
     now = realtime_ns();
     if (now >= due) {
+      decode[idx]->publish();
       if (runs_analyzers) {
         sets[idx]->tick(now);
-        publish_thread_state(idx, idx);
+        publish_thread_state(idx);
       }
       if (now >= next_tick) next_tick = now + engine::kTickNs;
     }
@@ -177,8 +174,9 @@ void Engine::Impl::capture_loop(std::size_t idx) {
   counters[idx]->publish(totals);
   if (runs_analyzers) {
     sets[idx]->stop();
-    publish_thread_state(idx, idx);
+    publish_thread_state(idx);
   }
+  decode[idx]->publish();
   capture_running.fetch_sub(1);
   futex_wake(main_wake);
 }

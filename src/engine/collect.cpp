@@ -27,8 +27,9 @@ RunReport Engine::Impl::collect(bool final) const {
   r.input = sources.empty() ? std::string() : sources.front()->describe();
   if (sources.size() > 1) r.input += " x" + std::to_string(sources.size());
 
-  // Decode figures first: a capture thread publishes a batch as captured before decoding it, so
-  // reading them before the registry keeps decode.packets <= captured in every snapshot.
+  // Decode figures first: a capture thread publishes a batch as captured before decoding it (and
+  // its decode copy only at ticks), so reading them before the registry keeps
+  // decode.packets <= captured in every snapshot.
   for (const auto& p : decode) {
     std::lock_guard lk(p->mu);
     r.decode.merge(p->stats);

@@ -27,12 +27,12 @@ void Engine::Impl::Handler::on_packets(std::size_t w, std::span<const PacketMeta
 
 void Engine::Impl::Handler::on_tick(std::size_t w, TimestampNs now) {
   set_of(w).tick(now);
-  e.publish_thread_state(w, 0);
+  e.publish_thread_state(w);
 }
 
 void Engine::Impl::Handler::on_stop(std::size_t w) {
   set_of(w).stop();
-  e.publish_thread_state(w, 0);
+  e.publish_thread_state(w);
 }
 
 }  // namespace riptide

@@ -121,7 +121,7 @@ struct Engine::Impl {
   void capture_loop(std::size_t idx);
   void process_batch(std::size_t idx, engine::CaptureTotals& t, PacketBatch& batch,
                      std::array<PacketMeta, PacketBatch::kCapacity>& metas);
-  void publish_thread_state(std::size_t set_idx, std::size_t capture_idx) noexcept;
+  void publish_thread_state(std::size_t set_idx) noexcept;
   void write_stats_line(const RunReport& r);
   // metrics_setup.cpp
   void register_metrics();

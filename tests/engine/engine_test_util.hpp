@@ -143,4 +143,15 @@ inline ShellResult run_cmd(const std::string& cmd) { return shell(cmd + " 2>&1")
 
 inline std::string riptide_bin() { return std::string(RIPTIDE_BINARY_DIR) + "/apps/riptide"; }
 
+// Configures and builds tests/engine/plugin_fixture into `dir` (one target, or all of them),
+// against riptide's headers only. Returns the build output on failure, "" on success.
+inline std::string build_plugin_fixture(const std::string& dir, const std::string& target = {}) {
+  const std::string src = std::string(RIPTIDE_SOURCE_DIR) + "/tests/engine/plugin_fixture";
+  const auto cfg = run_cmd("cmake -S '" + src + "' -B '" + dir + "' -G Ninja -DCMAKE_BUILD_TYPE=Release" +
+                           " -DRIPTIDE_INCLUDE_DIR='" + RIPTIDE_SOURCE_DIR + "/include'");
+  if (cfg.status != 0) return "plugin fixture configure failed:\n" + cfg.out;
+  const auto b = run_cmd("cmake --build '" + dir + "'" + (target.empty() ? std::string() : " --target " + target));
+  return b.status == 0 ? std::string() : "plugin fixture build failed:\n" + b.out;
+}
+
 }  // namespace riptide::test

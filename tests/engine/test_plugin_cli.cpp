@@ -15,15 +15,8 @@ class PluginCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    const std::string src = std::string(RIPTIDE_SOURCE_DIR) + "/tests/engine/plugin_fixture";
-    const auto cfg = run_cmd("cmake -S '" + src + "' -B '" + dir_->path() + "' -G Ninja -DCMAKE_BUILD_TYPE=Release"
-                             " -DRIPTIDE_INCLUDE_DIR='" + RIPTIDE_SOURCE_DIR + "/include'");
-    build_log_ = cfg.out;
-    if (cfg.status == 0) {
-      const auto b = run_cmd("cmake --build '" + dir_->path() + "'");
-      build_log_ += b.out;
-      built_ = b.status == 0;
-    }
+    build_log_ = build_plugin_fixture(dir_->path());
+    built_ = build_log_.empty();
   }
   static void TearDownTestSuite() {
     delete dir_;
