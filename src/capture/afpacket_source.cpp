@@ -284,6 +284,9 @@ void AfPacketSource::fill(PacketBatch& out) noexcept {
   const std::size_t before = out.size();
   while (!out.full()) {
     if (!in_block_) {
+      // Every block is held for views already handed out: the next one in line still says
+      // "user" because it is ours, not because the kernel filled it again.
+      if (held_ == plan_.block_count) break;
       if (!block_ready(cur_)) break;
       auto* bd = reinterpret_cast<tpacket_block_desc*>(ring_ + static_cast<std::size_t>(cur_) * plan_.block_bytes);
       left_ = bd->hdr.bh1.num_pkts;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "capture_util.hpp"
@@ -220,6 +221,47 @@ TEST(AfPacket, StalledReaderCountsEveryDrop) {
               static_cast<unsigned long long>(got), static_cast<unsigned long long>(st.kernel_drops),
               static_cast<unsigned long long>(st.freeze_count),
               static_cast<unsigned long long>((*s)->afpacket_stats().losing_blocks));
+}
+
+// The reader holds every block it finished until it comes back for more. When one batch
+// finishes all the blocks of a small ring, the next block in line is one the reader still
+// holds (its status still says "user"): reading it again would hand over every packet twice
+// and count more packets than the kernel delivered.
+TEST(AfPacket, BatchThatFinishesEveryBlockDoesNotReadAHeldBlockAgain) {
+  NEED_ROOT();
+  VethPair vp("cap5");
+  ASSERT_TRUE(vp.ok());
+  AfPacketConfig c = small_cfg(vp.host_if());
+  c.block_bytes = 64 << 10;
+  c.max_ring_bytes = 2 * (64 << 10);
+  c.block_timeout_ms = 10;
+  auto s = AfPacketSource::open(c);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ((*s)->plan().block_count, 2u);
+
+  UdpFrameSpec spec;
+  spec.frame_bytes = 100;
+  const std::vector<std::vector<std::uint8_t>> frames{test::build_udp_frame(spec)};
+  // Two short bursts, each retired into its own block by the block timeout while nobody reads:
+  // both blocks are waiting when the reader comes, and together they fit in one batch.
+  constexpr std::uint64_t kBurst = 60;
+  static_assert(2 * kBurst < PacketBatch::kCapacity);
+  auto a = test::send_in_netns_seq(vp.netns(), vp.peer_if(), frames, kBurst, 0, test::seq_offset(spec));
+  ASSERT_TRUE(a.ok()) << a.error;
+  std::this_thread::sleep_for(60ms);
+  auto b = test::send_in_netns_seq(vp.netns(), vp.peer_if(), frames, kBurst, 0, test::seq_offset(spec),
+                                   static_cast<std::uint32_t>(kBurst));
+  ASSERT_TRUE(b.ok()) << b.error;
+  std::this_thread::sleep_for(60ms);
+
+  std::vector<std::int64_t> seqs;
+  ASSERT_TRUE(test::drain(
+      **s, [&](const PacketView& v) { seqs.push_back(test::frame_seq(v.data, v.caplen)); }, [] { return true; }));
+  const std::set<std::int64_t> unique(seqs.begin(), seqs.end());
+  EXPECT_EQ(unique.size(), seqs.size()) << "packets handed over twice";
+  EXPECT_EQ(seqs.size(), a.sent + b.sent);
+  const SourceStats st = (*s)->stats();
+  EXPECT_EQ(st.packets, st.kernel_packets - st.kernel_drops);
 }
 
 // Sends `n` copies of a frame from a socket in THIS namespace on `iface`: outgoing traffic.
