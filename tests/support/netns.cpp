@@ -28,8 +28,17 @@ bool have_net_admin() {
   return false;
 }
 
+namespace {
+// RIPTIDE_NET_TAG (at most two characters) goes into every name, so that two checkouts can
+// run their namespace tests at the same time without deleting each other's links.
+std::string net_tag() {
+  const char* t = std::getenv("RIPTIDE_NET_TAG");
+  return t ? std::string(t).substr(0, 2) : std::string();
+}
+}  // namespace
+
 VethPair::VethPair(const std::string& prefix)
-    : host_("rt" + prefix + "h"), peer_("rt" + prefix + "p"), ns_("rt" + prefix + "ns") {
+    : host_("rt" + net_tag() + prefix + "h"), peer_("rt" + net_tag() + prefix + "p"), ns_("rt" + net_tag() + prefix + "ns") {
   ok_ = create();
 }
 
