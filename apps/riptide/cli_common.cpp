@@ -209,7 +209,19 @@ bool finish_run_options(const char* cmd, RunOptions& o) {
   auto& e = o.engine;
   e.filter = join(o.filter_words);
   e.topology = o.topology == "dispatch" ? Topology::dispatch : Topology::workers;
-  (void)cmd;
+  // Checked before anything is opened: a refused combination creates no file.
+  Result<void> ok = check_output_streams(o);
+  if (ok && !o.kafka.empty()) {
+    if (auto t = parse_kafka_target(o.kafka); !t) ok = t.error();
+  }
+  for (const auto& kv : o.kafka_opts)
+    if (auto p = parse_kafka_option(kv); ok && !p) ok = p.error();
+  if (ok && o.no_flows && !o.kafka.empty()) ok = Error{Errc::invalid_argument, "--kafka sends flow records: it needs the flow meter (drop --no-flows)"};
+  if (ok && o.kafka.empty() && !o.kafka_opts.empty()) ok = Error{Errc::invalid_argument, "--kafka-opt needs --kafka BROKERS/TOPIC"};
+  if (!ok) {
+    std::fprintf(stderr, "riptide %s: %s (see 'riptide %s --help')\n", cmd, ok.error().message.c_str(), cmd);
+    return false;
+  }
   return true;
 }
 
@@ -227,10 +239,6 @@ int parse_or_exit(CLI::App& app, const char* cmd, int argc, char** argv) {
 }
 
 int run_engine(const char* cmd, RunOptions& o) {
-  if (auto r = check_output_streams(o); !r) {
-    std::fprintf(stderr, "riptide %s: %s\n", cmd, r.error().message.c_str());
-    return 2;
-  }
   auto analyzers = build_analyzers(o);
   if (!analyzers) {
     std::fprintf(stderr, "riptide %s: %s\n", cmd, analyzers.error().message.c_str());
