@@ -1,13 +1,17 @@
 #include "cli_common.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "riptide/analyze/flow_meter_analyzer.hpp"
 #include "riptide/analyze/heavy_hitters.hpp"
 #include "riptide/analyze/plugin.hpp"
 #include "riptide/analyze/reporter.hpp"
+#include "riptide/flow/eve_json_sink.hpp"
+#include "riptide/kafka/kafka_sink.hpp"
 #include "riptide/gen/seq_check.hpp"
 #include "riptide/engine/engine.hpp"
 
@@ -37,6 +41,62 @@ std::chrono::nanoseconds seconds_ns(double s) {
   return std::chrono::nanoseconds(static_cast<std::int64_t>(s * 1e9));
 }
 
+// Where finished flows go, in this order; each output is open (or refused) before capture.
+// A new flow output is one more push_back here.
+Result<std::vector<std::unique_ptr<FlowRecordSink>>> flow_sinks(const RunOptions& o) {
+  std::vector<std::unique_ptr<FlowRecordSink>> v;
+  if (!o.flows_json.empty()) {
+    auto s = EveJsonSink::open(o.flows_json);
+    if (!s) return s.error();
+    v.push_back(std::move(*s));
+  }
+  if (!o.kafka.empty()) {
+    auto t = parse_kafka_target(o.kafka);
+    if (!t) return t.error();
+    KafkaSinkConfig kc;
+    kc.brokers = t->first;
+    kc.topic = t->second;
+    for (const auto& kv : o.kafka_opts) {
+      auto p = parse_kafka_option(kv);
+      if (!p) return p.error();
+      kc.options.push_back(std::move(*p));
+    }
+    auto s = KafkaSink::create(kc);
+    if (!s) return s.error();
+    v.push_back(std::move(*s));
+  } else if (!o.kafka_opts.empty()) {
+    return Error{Errc::invalid_argument, "--kafka-opt needs --kafka BROKERS/TOPIC"};
+  }
+  return v;
+}
+
+// Two outputs on one stream would splice one into the other (JSON lines inside a pcap): every
+// output must have a stream of its own. /dev/null takes any number.
+Result<void> check_output_streams(const RunOptions& o) {
+  std::vector<std::pair<std::string, std::string>> outs;  // (flag, path)
+  if (!o.engine.write_path.empty()) outs.emplace_back("-w", o.engine.write_path);
+  if (!o.no_flows && !o.flows_json.empty()) outs.emplace_back("--flows-json", o.flows_json);
+  if (std::find(o.analyzers.begin(), o.analyzers.end(), "heavy-hitters") != o.analyzers.end() && !o.hh_out.empty())
+    outs.emplace_back(o.hh_out == "-" ? "--analyzer heavy-hitters (--hh-out, stdout by default)" : "--hh-out", o.hh_out);
+  if (!o.seq_check_json.empty()) outs.emplace_back("--seq-check", o.seq_check_json);
+  if (!o.engine.stats_json_path.empty()) outs.emplace_back("--stats-json", o.engine.stats_json_path);
+  auto stream = [](const std::string& p) -> std::string {
+    if (p == "-" || p == "/dev/stdout" || p == "/dev/fd/1" || p == "/proc/self/fd/1") return "standard output";
+    std::error_code ec;
+    const auto c = std::filesystem::weakly_canonical(p, ec);
+    return ec ? p : c.string();
+  };
+  for (std::size_t i = 0; i < outs.size(); ++i) {
+    const std::string a = stream(outs[i].second);
+    if (a == "/dev/null") continue;
+    for (std::size_t j = i + 1; j < outs.size(); ++j)
+      if (stream(outs[j].second) == a)
+        return Error{Errc::invalid_argument, outs[i].first + " and " + outs[j].first + " both write to " + a +
+                                                 ": give each output a stream of its own"};
+  }
+  return {};
+}
+
 // The analyzers of a run, in delivery order: flow meter, --analyzer list, --seq-check, plugins.
 Result<std::vector<std::unique_ptr<AnalyzerFactory>>> build_analyzers(const RunOptions& o) {
   std::vector<std::unique_ptr<AnalyzerFactory>> v;
@@ -46,7 +106,9 @@ Result<std::vector<std::unique_ptr<AnalyzerFactory>>> build_analyzers(const RunO
     fc.idle_timeout_ns = static_cast<TimestampNs>(o.flow_idle_s * 1e9);
     fc.active_timeout_ns = static_cast<TimestampNs>(o.flow_active_s * 1e9);
     fc.closed_timeout_ns = static_cast<TimestampNs>(o.flow_closed_s * 1e9);
-    auto flows = FlowMeterFactory::create(fc, o.flows_json);
+    auto sinks = flow_sinks(o);
+    if (!sinks) return sinks.error();
+    auto flows = FlowMeterFactory::create(fc, std::move(*sinks));
     if (!flows) return flows.error();
     v.push_back(std::move(*flows));
   }
@@ -90,6 +152,11 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_flag("-n", o.no_resolve, "do not resolve names (riptide never does; accepted for tcpdump habits)");
   app.add_flag("-q,--quiet", e.quiet, "no live status line");
   app.add_option("--flows-json", o.flows_json, "write one EVE-style JSON line per finished flow to FILE ('-': stdout)");
+  app.add_option("--kafka", o.kafka,
+                 "send every finished flow as an EVE JSON message to Kafka: BROKERS/TOPIC, e.g. 127.0.0.1:9092/flows "
+                 "(keyed by the flow's 5-tuple hash: one flow, one partition)");
+  app.add_option("--kafka-opt", o.kafka_opts, "a librdkafka property KEY=VALUE for --kafka (repeatable), e.g. compression.type=lz4")
+      ->allow_extra_args(false);
   app.add_option("--stats-json", e.stats_json_path, "write the per-stage figures as JSON to FILE at exit (and every --stats-interval)");
   app.add_option("--watchdog", e.watchdog_ms, "milliseconds an analyzer may stay in one call before it is named on stderr (0: off)")
       ->check(CLI::Range(0u, 3'600'000u));
@@ -142,7 +209,19 @@ bool finish_run_options(const char* cmd, RunOptions& o) {
   auto& e = o.engine;
   e.filter = join(o.filter_words);
   e.topology = o.topology == "dispatch" ? Topology::dispatch : Topology::workers;
-  (void)cmd;
+  // Checked before anything is opened: a refused combination creates no file.
+  Result<void> ok = check_output_streams(o);
+  if (ok && !o.kafka.empty()) {
+    if (auto t = parse_kafka_target(o.kafka); !t) ok = t.error();
+  }
+  for (const auto& kv : o.kafka_opts)
+    if (auto p = parse_kafka_option(kv); ok && !p) ok = p.error();
+  if (ok && o.no_flows && !o.kafka.empty()) ok = Error{Errc::invalid_argument, "--kafka sends flow records: it needs the flow meter (drop --no-flows)"};
+  if (ok && o.kafka.empty() && !o.kafka_opts.empty()) ok = Error{Errc::invalid_argument, "--kafka-opt needs --kafka BROKERS/TOPIC"};
+  if (!ok) {
+    std::fprintf(stderr, "riptide %s: %s (see 'riptide %s --help')\n", cmd, ok.error().message.c_str(), cmd);
+    return false;
+  }
   return true;
 }
 

@@ -15,6 +15,8 @@ namespace riptide::app {
 struct RunOptions {
   EngineConfig engine;
   std::string flows_json;             // --flows-json
+  std::string kafka;                  // --kafka BROKERS/TOPIC
+  std::vector<std::string> kafka_opts;  // --kafka-opt KEY=VALUE, passed to librdkafka
   double flow_idle_s = 60, flow_active_s = 1800;
   std::uint32_t max_flows = 1u << 20;
   std::string topology = "workers";

@@ -2,37 +2,47 @@
 
 #include <array>
 #include <span>
+#include <stdexcept>
+
+#include "riptide/flow/eve_json_sink.hpp"
 
 namespace riptide {
 namespace {
 
-// Collects the records a FlowTable emits during a batch; the analyzer hands them over at
-// batch end (or when the buffer fills, which only happens in eviction storms).
+// Collects the records a FlowTable emits during a batch; the analyzer hands them to its queue
+// at batch end (or when the buffer fills, which only happens in eviction storms).
 class BatchingSink final : public FlowSink {
  public:
-  explicit BatchingSink(FlowMeterFactory& f) : factory_(f) {}
+  explicit BatchingSink(FlowOutput::Producer* q) : q_(q) {}
   void on_flow(const FlowRecord& rec) override {
     buf_[n_++] = rec;
     if (n_ == buf_.size()) flush();
   }
-  void flush() {
+  void flush() noexcept {
     if (n_ == 0) return;
-    factory_.deliver(buf_.data(), n_);
+    if (q_) q_->push(buf_.data(), n_, wait_);
     n_ = 0;
   }
+  void set_wait(bool w) noexcept { wait_ = w; }
 
  private:
-  FlowMeterFactory& factory_;
+  FlowOutput::Producer* q_;  // null: no sink, records are only counted by the meter
   std::array<FlowRecord, 256> buf_{};
   std::size_t n_ = 0;
+  bool wait_ = true;
 };
 
 class FlowMeterAnalyzer final : public Analyzer {
  public:
-  FlowMeterAnalyzer(FlowMeterFactory& f, const FlowMeterConfig& cfg)
-      : factory_(f), sink_(f), meter_(cfg, sink_) {}
+  FlowMeterAnalyzer(FlowMeterFactory& f, const FlowMeterConfig& cfg, FlowOutput::Producer* q)
+      : factory_(f), sink_(q), meter_(cfg, sink_) {}
   std::string_view name() const noexcept override { return "flow"; }
-  void on_start(AnalyzerContext& ctx) override { live_ = ctx.live(); }
+  void on_start(AnalyzerContext& ctx) override {
+    live_ = ctx.live();
+    // Live, a full queue drops records so that capture never waits on an output; a file can
+    // wait, nothing is lost by reading it more slowly.
+    sink_.set_wait(!live_);
+  }
   void on_packet(const PacketMeta& meta, const PacketView& pkt) override { meter_.on_packet(meta, pkt); }
   void on_packets(std::span<const PacketMeta> metas, std::span<const PacketView> pkts) override {
     meter_.on_packets(metas.data(), pkts.data(), metas.size() < pkts.size() ? metas.size() : pkts.size());
@@ -48,6 +58,8 @@ class FlowMeterAnalyzer final : public Analyzer {
     sink_.flush();
   }
   void on_stop() override {
+    // The last flows of a run are never refused for lack of room: capture is over.
+    sink_.set_wait(true);
     meter_.finish();
     sink_.flush();
     factory_.add_totals(meter_.stats());
@@ -70,34 +82,57 @@ class FlowMeterAnalyzer final : public Analyzer {
 }  // namespace
 
 Result<std::unique_ptr<FlowMeterFactory>> FlowMeterFactory::create(const FlowMeterConfig& cfg,
-                                                                   const std::string& json_path) {
-  std::unique_ptr<EveJsonWriter> w;
-  if (!json_path.empty()) {
-    auto r = EveJsonWriter::open(json_path);
+                                                                   std::vector<std::unique_ptr<FlowRecordSink>> sinks,
+                                                                   const FlowOutputConfig& out) {
+  std::unique_ptr<FlowOutput> o;
+  if (!sinks.empty()) {
+    auto r = FlowOutput::start(std::move(sinks), out);
     if (!r) return r.error();
-    w = std::move(*r);
+    o = std::move(*r);
   }
-  return std::unique_ptr<FlowMeterFactory>(new FlowMeterFactory(cfg, std::move(w)));
+  return std::unique_ptr<FlowMeterFactory>(new FlowMeterFactory(cfg, std::move(o)));
 }
 
-FlowMeterFactory::FlowMeterFactory(const FlowMeterConfig& cfg, std::unique_ptr<EveJsonWriter> writer)
-    : cfg_(cfg), writer_(std::move(writer)) {}
+Result<std::unique_ptr<FlowMeterFactory>> FlowMeterFactory::create(const FlowMeterConfig& cfg,
+                                                                   const std::string& json_path) {
+  std::vector<std::unique_ptr<FlowRecordSink>> sinks;
+  if (!json_path.empty()) {
+    auto s = EveJsonSink::open(json_path);
+    if (!s) return s.error();
+    sinks.push_back(std::move(*s));
+  }
+  return create(cfg, std::move(sinks));
+}
+
+FlowMeterFactory::FlowMeterFactory(const FlowMeterConfig& cfg, std::unique_ptr<FlowOutput> out)
+    : cfg_(cfg), output_(std::move(out)) {}
+
+FlowMeterFactory::~FlowMeterFactory() {
+  if (output_) output_->close();
+}
 
 std::unique_ptr<Analyzer> FlowMeterFactory::create(std::size_t) {
   // Numbered by call, not by the thread index given: unique even if an engine were to create
   // two instances for one thread index.
   FlowMeterConfig c = cfg_;
+  FlowOutput::Producer* q = nullptr;
   {
     std::lock_guard lk(mu_);
     c.table_index = tables_created_++;
   }
-  return std::make_unique<FlowMeterAnalyzer>(*this, c);
+  if (output_) {
+    q = output_->add_producer();
+    if (!q) throw std::runtime_error("more flow meter instances than the flow output has queues for");
+  }
+  return std::make_unique<FlowMeterAnalyzer>(*this, c, q);
 }
 
 void FlowMeterFactory::deliver(const FlowRecord* recs, std::size_t n) {
-  if (!writer_) return;
+  if (!output_) return;
   std::lock_guard lk(mu_);
-  for (std::size_t i = 0; i < n; ++i) writer_->on_flow(recs[i]);
+  if (!direct_) direct_ = output_->add_producer();
+  if (!direct_) throw std::runtime_error("the flow output has no queue left");
+  direct_->push(recs, n, true);
 }
 
 void FlowMeterFactory::add_totals(const FlowMeterStats& s) {
@@ -113,22 +148,54 @@ void FlowMeterFactory::add_totals(const FlowMeterStats& s) {
 }
 
 void FlowMeterFactory::finish() {
-  std::lock_guard lk(mu_);
-  // A failed final flush is kept in the writer and shows in outputs(): never lost.
-  if (writer_) {
-    (void)writer_->flush();
-    writer_->close();
-  }
+  // Every sink's close() runs here, before the report: what it could not send is counted.
+  if (output_) output_->close();
+}
+
+SinkStatus FlowMeterFactory::status_of(const FlowRecordSink& s) const {
+  SinkStatus st = s.status();
+  // Records the queues refused never reached any sink: each output lost them.
+  const std::uint64_t refused = output_->queue_full();
+  st.dropped += refused;
+  if (refused && st.error.empty())
+    st.error = "flow output queue full: " + std::to_string(refused) + " records dropped before the outputs (they were slower than the flow meter)";
+  return st;
 }
 
 void FlowMeterFactory::outputs(std::vector<OutputStatus>& out) const {
-  std::lock_guard lk(mu_);
-  if (!writer_) return;
-  const auto& o = writer_->output();
-  out.push_back({"flow", "flows", o.target(), o.written(), o.dropped(), o.error() ? o.error()->message : ""});
+  if (!output_) return;
+  for (const auto& s : output_->sinks()) {
+    const SinkStatus st = status_of(*s);
+    out.push_back({"flow", std::string(s->name()), s->target(), st.written, st.dropped, st.error});
+  }
 }
 
-std::uint64_t FlowMeterFactory::records_written() const noexcept { return writer_ ? writer_->written() : 0; }
-std::uint64_t FlowMeterFactory::records_dropped() const noexcept { return writer_ ? writer_->dropped() : 0; }
+void FlowMeterFactory::output_counters(std::vector<OutputCounter>& out) const {
+  if (!output_) return;
+  out.push_back({"", "flow_output_queue_full", "flow records dropped because a flow output queue was full (no output got them)",
+                 output_->queue_full(), true, false,
+                 "the flow outputs are slower than the flow meter (a slow disk, collector or broker): capture went on "
+                 "without them; use a faster output or fewer outputs"});
+  out.push_back({"", "flow_output_queued", "flow records handed to the flow output thread", output_->pushed(), false, false, {}});
+  out.push_back({"", "flow_output_in_queue", "flow records waiting for the flow output thread", output_->queued_now(),
+                 false, true, {}});
+  std::vector<SinkCounter> cs;
+  for (const auto& s : output_->sinks()) {
+    cs.clear();
+    s->counters(cs);
+    for (auto& c : cs)
+      out.push_back({std::string(s->name()), std::move(c.name), std::move(c.help), c.value, c.drop, c.gauge, std::move(c.advice)});
+  }
+}
+
+std::uint64_t FlowMeterFactory::records_written() const noexcept {
+  if (!output_) return 0;
+  return output_->sinks().front()->status().written;
+}
+
+std::uint64_t FlowMeterFactory::records_dropped() const noexcept {
+  if (!output_) return 0;
+  return output_->sinks().front()->status().dropped + output_->queue_full();
+}
 
 }  // namespace riptide

@@ -239,6 +239,8 @@ void Engine::Impl::register_metrics() {
     });
   }
 
+  register_output_metrics();
+
   if (writer) {
     metrics.add_group(
         {counter("pcap_written", "packets written to the -w file"),

@@ -66,6 +66,13 @@ std::vector<DropLine> drop_lines(const RunReport& r, DropKind kind) {
   return out;
 }
 
+// True when the registry holds this output's figures (so its drops are listed from there).
+bool registered_output(const RunReport& r, const OutputStatus& x) {
+  const MetricLabels l{{"analyzer", x.analyzer}, {"output", x.name}};
+  return std::any_of(r.metrics.begin(), r.metrics.end(),
+                     [&](const MetricSample& m) { return m.desc.name == "output_dropped" && m.desc.labels == l; });
+}
+
 }  // namespace
 
 std::string format_report(const RunReport& r) {
@@ -174,7 +181,8 @@ std::string format_report(const RunReport& r) {
   const bool lost = list(DropKind::packets, "where packets were lost:");
   bool unwritten = list(DropKind::output, "what was accepted for an output and not written:");
   for (const auto& x : r.outputs) {
-    if (!x.dropped) continue;
+    // Outputs registered in the metrics registry were listed above (output_dropped).
+    if (!x.dropped || registered_output(r, x)) continue;
     if (!unwritten) line(o, "  what was accepted for an output and not written:");
     unwritten = true;
     line(o, "    %-22s %12s  %s records of analyzer %s not written to %s%s%s", (x.name + "_dropped").c_str(),

@@ -57,6 +57,20 @@ struct OutputStatus {
   std::string error;
 };
 
+// A figure of one of a factory's outputs beyond written/dropped (a Kafka sink's deliveries, a
+// queue's refusals), registered by name in the metrics registry with the labels analyzer and,
+// when `output` is not empty, output. `drop` marks figures that count records lost (listed in
+// the report with `advice`); `gauge` marks a level rather than a running total.
+struct OutputCounter {
+  std::string output;  // OutputStatus::name it belongs to, "" for the factory as a whole
+  std::string name;
+  std::string help;
+  std::uint64_t value = 0;
+  bool drop = false;
+  bool gauge = false;
+  std::string advice;
+};
+
 // Named counters an analyzer reports; they appear in the run report and the stats JSON.
 struct AnalyzerCounter {
   std::string name;
@@ -160,6 +174,9 @@ class AnalyzerFactory {
   // Appends one entry per output this factory writes; called after finish() (and may be
   // called during the run for a live view). Records not written must be counted as dropped.
   virtual void outputs(std::vector<OutputStatus>& out) const { (void)out; }
+  // Appends the outputs' own figures; called from any thread during the run (metrics
+  // snapshots) and after finish(). The set of names must not change once the run started.
+  virtual void output_counters(std::vector<OutputCounter>& out) const { (void)out; }
 
   // How late the analyzers this factory makes may see a packet when traffic is light. A
   // capture ring hands its packets over a block at a time, when the block is full or after

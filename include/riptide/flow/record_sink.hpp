@@ -49,6 +49,7 @@ struct SinkCounter {
   std::uint64_t value = 0;
   bool drop = false;
   std::string advice;  // what to do when a drop figure is not zero
+  bool gauge = false;  // a level (records in flight), not a running total
 };
 
 class FlowRecordSink {
