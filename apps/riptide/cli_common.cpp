@@ -9,6 +9,7 @@
 #include "riptide/analyze/plugin.hpp"
 #include "riptide/analyze/reporter.hpp"
 #include "riptide/gen/seq_check.hpp"
+#include "riptide/ipfix/ipfix_exporter.hpp"
 #include "riptide/engine/engine.hpp"
 
 namespace riptide::app {
@@ -40,13 +41,25 @@ std::chrono::nanoseconds seconds_ns(double s) {
 // The analyzers of a run, in delivery order: flow meter, --analyzer list, --seq-check, plugins.
 Result<std::vector<std::unique_ptr<AnalyzerFactory>>> build_analyzers(const RunOptions& o) {
   std::vector<std::unique_ptr<AnalyzerFactory>> v;
+  if (o.no_flows && !o.ipfix.empty()) return Error{Errc::invalid_argument, "--ipfix exports the flow meter's records: drop --no-flows"};
   if (!o.no_flows) {
     FlowMeterConfig fc;
     fc.max_flows = o.max_flows;
     fc.idle_timeout_ns = static_cast<TimestampNs>(o.flow_idle_s * 1e9);
     fc.active_timeout_ns = static_cast<TimestampNs>(o.flow_active_s * 1e9);
     fc.closed_timeout_ns = static_cast<TimestampNs>(o.flow_closed_s * 1e9);
-    auto flows = FlowMeterFactory::create(fc, o.flows_json);
+    std::vector<std::unique_ptr<FlowRecordSink>> sinks;
+    if (!o.ipfix.empty()) {
+      IpfixConfig ic;
+      ic.collector = o.ipfix;
+      ic.template_period_ns = static_cast<TimestampNs>(o.ipfix_template_s * 1e9);
+      ic.max_message = o.ipfix_mtu;
+      ic.domain_id = o.ipfix_domain;
+      auto x = IpfixExporter::create(std::move(ic));
+      if (!x) return x.error();
+      sinks.push_back(std::move(*x));
+    }
+    auto flows = FlowMeterFactory::create(fc, o.flows_json, std::move(sinks));
     if (!flows) return flows.error();
     v.push_back(std::move(*flows));
   }
@@ -106,6 +119,12 @@ void add_run_options(CLI::App& app, RunOptions& o) {
                  "seconds a TCP flow stays open after its FIN exchange or RST, for stragglers (0: end at once)")
       ->check(CLI::Range(0.0, 86400.0));
   app.add_flag("--no-flows", o.no_flows, "do not run the flow meter");
+  app.add_option("--ipfix", o.ipfix, "export finished flows as IPFIX over UDP to HOST:PORT ([::1]:4739 for IPv6)");
+  app.add_option("--ipfix-template-s", o.ipfix_template_s, "IPFIX: seconds between template resends (0: only at start)")
+      ->check(CLI::Range(0.0, 86400.0));
+  app.add_option("--ipfix-mtu", o.ipfix_mtu, "IPFIX: largest message in bytes (the UDP payload; default 1400)")
+      ->check(CLI::Range(256u, 65507u));
+  app.add_option("--ipfix-domain", o.ipfix_domain, "IPFIX: observation domain id in every message header (default 1)");
   app.add_option("--analyzer", o.analyzers, "also run a built-in analyzer: reporter, heavy-hitters (repeatable, or comma list)")
       ->delimiter(',')
       ->check(CLI::IsMember({"reporter", "heavy-hitters"}));

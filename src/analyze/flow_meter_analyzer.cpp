@@ -3,6 +3,8 @@
 #include <array>
 #include <span>
 
+#include "riptide/core/clock.hpp"
+
 namespace riptide {
 namespace {
 
@@ -42,6 +44,7 @@ class FlowMeterAnalyzer final : public Analyzer {
     sink_.flush();
   }
   void on_tick(TimestampNs now) override {
+    factory_.tick_sinks(realtime_ns());
     // Quiet live traffic still ends idle flows; a file's flows end by packet time only.
     if (!live_) return;
     meter_.on_batch_end(now);
@@ -70,18 +73,20 @@ class FlowMeterAnalyzer final : public Analyzer {
 }  // namespace
 
 Result<std::unique_ptr<FlowMeterFactory>> FlowMeterFactory::create(const FlowMeterConfig& cfg,
-                                                                   const std::string& json_path) {
+                                                                   const std::string& json_path,
+                                                                   std::vector<std::unique_ptr<FlowRecordSink>> sinks) {
   std::unique_ptr<EveJsonWriter> w;
   if (!json_path.empty()) {
     auto r = EveJsonWriter::open(json_path);
     if (!r) return r.error();
     w = std::move(*r);
   }
-  return std::unique_ptr<FlowMeterFactory>(new FlowMeterFactory(cfg, std::move(w)));
+  return std::unique_ptr<FlowMeterFactory>(new FlowMeterFactory(cfg, std::move(w), std::move(sinks)));
 }
 
-FlowMeterFactory::FlowMeterFactory(const FlowMeterConfig& cfg, std::unique_ptr<EveJsonWriter> writer)
-    : cfg_(cfg), writer_(std::move(writer)) {}
+FlowMeterFactory::FlowMeterFactory(const FlowMeterConfig& cfg, std::unique_ptr<EveJsonWriter> writer,
+                                   std::vector<std::unique_ptr<FlowRecordSink>> sinks)
+    : cfg_(cfg), writer_(std::move(writer)), sinks_(std::move(sinks)) {}
 
 std::unique_ptr<Analyzer> FlowMeterFactory::create(std::size_t) {
   // Numbered by call, not by the thread index given: unique even if an engine were to create
@@ -95,9 +100,20 @@ std::unique_ptr<Analyzer> FlowMeterFactory::create(std::size_t) {
 }
 
 void FlowMeterFactory::deliver(const FlowRecord* recs, std::size_t n) {
-  if (!writer_) return;
+  if (!writer_ && sinks_.empty()) return;
   std::lock_guard lk(mu_);
-  for (std::size_t i = 0; i < n; ++i) writer_->on_flow(recs[i]);
+  if (writer_) {
+    for (std::size_t i = 0; i < n; ++i) writer_->on_flow(recs[i]);
+  }
+  for (auto& s : sinks_) s->write({recs, n});
+}
+
+void FlowMeterFactory::tick_sinks(TimestampNs now) {
+  if (sinks_.empty()) return;
+  std::lock_guard lk(mu_);
+  if (now - last_sink_tick_ < 100 * kNsPerMs) return;
+  last_sink_tick_ = now;
+  for (auto& s : sinks_) s->tick(now);
 }
 
 void FlowMeterFactory::add_totals(const FlowMeterStats& s) {
@@ -119,10 +135,15 @@ void FlowMeterFactory::finish() {
     (void)writer_->flush();
     writer_->close();
   }
+  for (auto& s : sinks_) s->close();
 }
 
 void FlowMeterFactory::outputs(std::vector<OutputStatus>& out) const {
   std::lock_guard lk(mu_);
+  for (const auto& s : sinks_) {
+    const SinkStatus st = s->status();
+    out.push_back({"flow", std::string(s->name()), s->target(), st.written, st.dropped, st.error});
+  }
   if (!writer_) return;
   const auto& o = writer_->output();
   out.push_back({"flow", "flows", o.target(), o.written(), o.dropped(), o.error() ? o.error()->message : ""});

@@ -6,11 +6,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "riptide/analyze/analyzer.hpp"
 #include "riptide/core/result.hpp"
 #include "riptide/flow/eve_json.hpp"
 #include "riptide/flow/flow_meter.hpp"
+#include "riptide/flow/record_sink.hpp"
 
 namespace riptide {
 
@@ -18,7 +20,10 @@ class FlowMeterFactory final : public AnalyzerFactory {
  public:
   // json_path: "" writes no flow records, "-" writes them to stdout. The file is opened
   // here: a path that cannot be opened is an error before any capture.
-  static Result<std::unique_ptr<FlowMeterFactory>> create(const FlowMeterConfig& cfg, const std::string& json_path);
+  // sinks: further outputs of the records (IPFIX), written under the same lock as the JSON,
+  // ticked at most every 100 ms from the instances' on_tick and closed in finish().
+  static Result<std::unique_ptr<FlowMeterFactory>> create(const FlowMeterConfig& cfg, const std::string& json_path,
+                                                          std::vector<std::unique_ptr<FlowRecordSink>> sinks = {});
 
   std::string_view name() const noexcept override { return "flow"; }
   // Each instance's table gets the next FlowTableConfig::table_index (0, 1, 2, ... in the
@@ -40,11 +45,15 @@ class FlowMeterFactory final : public AnalyzerFactory {
   // Called by instances (under the factory's lock).
   void deliver(const FlowRecord* recs, std::size_t n);
   void add_totals(const FlowMeterStats& s);
+  void tick_sinks(TimestampNs now);
 
  private:
-  FlowMeterFactory(const FlowMeterConfig& cfg, std::unique_ptr<EveJsonWriter> writer);
+  FlowMeterFactory(const FlowMeterConfig& cfg, std::unique_ptr<EveJsonWriter> writer,
+                   std::vector<std::unique_ptr<FlowRecordSink>> sinks);
   FlowMeterConfig cfg_;
   std::unique_ptr<EveJsonWriter> writer_;  // null: records only counted
+  std::vector<std::unique_ptr<FlowRecordSink>> sinks_;
+  TimestampNs last_sink_tick_ = 0;
   mutable std::mutex mu_;
   FlowMeterStats totals_{};
   std::uint32_t tables_created_ = 0;
