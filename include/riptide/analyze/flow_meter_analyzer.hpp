@@ -21,7 +21,8 @@ class FlowMeterFactory final : public AnalyzerFactory {
   // json_path: "" writes no flow records, "-" writes them to stdout. The file is opened
   // here: a path that cannot be opened is an error before any capture.
   // sinks: further outputs of the records (IPFIX), written under the same lock as the JSON,
-  // ticked at most every 100 ms from the instances' on_tick and closed in finish().
+  // ticked at most every 100 ms from the instances' on_tick and closed in finish(). Interim:
+  // they run on the packet threads until the flow output thread takes FlowRecordSinks.
   static Result<std::unique_ptr<FlowMeterFactory>> create(const FlowMeterConfig& cfg, const std::string& json_path,
                                                           std::vector<std::unique_ptr<FlowRecordSink>> sinks = {});
 
