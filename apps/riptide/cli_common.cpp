@@ -13,6 +13,7 @@
 #include "riptide/flow/eve_json_sink.hpp"
 #include "riptide/kafka/kafka_sink.hpp"
 #include "riptide/gen/seq_check.hpp"
+#include "riptide/ipfix/ipfix_exporter.hpp"
 #include "riptide/engine/engine.hpp"
 
 namespace riptide::app {
@@ -67,6 +68,16 @@ Result<std::vector<std::unique_ptr<FlowRecordSink>>> flow_sinks(const RunOptions
   } else if (!o.kafka_opts.empty()) {
     return Error{Errc::invalid_argument, "--kafka-opt needs --kafka BROKERS/TOPIC"};
   }
+  if (!o.ipfix.empty()) {
+    IpfixConfig ic;
+    ic.collector = o.ipfix;
+    ic.template_period_ns = static_cast<TimestampNs>(o.ipfix_template_s * 1e9);
+    ic.max_message = o.ipfix_mtu;
+    ic.domain_id = o.ipfix_domain;
+    auto x = IpfixExporter::create(std::move(ic));
+    if (!x) return x.error();
+    v.push_back(std::move(*x));
+  }
   return v;
 }
 
@@ -100,6 +111,7 @@ Result<void> check_output_streams(const RunOptions& o) {
 // The analyzers of a run, in delivery order: flow meter, --analyzer list, --seq-check, plugins.
 Result<std::vector<std::unique_ptr<AnalyzerFactory>>> build_analyzers(const RunOptions& o) {
   std::vector<std::unique_ptr<AnalyzerFactory>> v;
+  if (o.no_flows && !o.ipfix.empty()) return Error{Errc::invalid_argument, "--ipfix exports the flow meter's records: drop --no-flows"};
   if (!o.no_flows) {
     FlowMeterConfig fc;
     fc.max_flows = o.max_flows;
@@ -173,6 +185,12 @@ void add_run_options(CLI::App& app, RunOptions& o) {
                  "seconds a TCP flow stays open after its FIN exchange or RST, for stragglers (0: end at once)")
       ->check(CLI::Range(0.0, 86400.0));
   app.add_flag("--no-flows", o.no_flows, "do not run the flow meter");
+  app.add_option("--ipfix", o.ipfix, "export finished flows as IPFIX over UDP to HOST:PORT ([::1]:4739 for IPv6)");
+  app.add_option("--ipfix-template-s", o.ipfix_template_s, "IPFIX: seconds between template resends (0: only at start)")
+      ->check(CLI::Range(0.0, 86400.0));
+  app.add_option("--ipfix-mtu", o.ipfix_mtu, "IPFIX: largest message in bytes (the UDP payload; default 1400)")
+      ->check(CLI::Range(256u, 65507u));
+  app.add_option("--ipfix-domain", o.ipfix_domain, "IPFIX: observation domain id in every message header (default 1)");
   app.add_option("--analyzer", o.analyzers, "also run a built-in analyzer: reporter, heavy-hitters (repeatable, or comma list)")
       ->delimiter(',')
       ->check(CLI::IsMember({"reporter", "heavy-hitters"}));

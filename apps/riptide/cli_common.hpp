@@ -35,6 +35,10 @@ struct RunOptions {
   std::string hh_out = "-";
   std::string seq_check_json;             // --seq-check: the seq_check analyzer's JSON summary
   std::optional<RunAsUser> run_as;        // capture -Z: become this user once everything is open
+  std::string ipfix;                      // --ipfix HOST:PORT: flow records to an IPFIX collector (UDP)
+  double ipfix_template_s = 60;           // --ipfix-template-s
+  std::uint32_t ipfix_mtu = 1400;         // --ipfix-mtu: bytes per message (UDP payload)
+  std::uint32_t ipfix_domain = 1;         // --ipfix-domain: observation domain id
 };
 
 // Adds -w -s -c -n -q --flows-json --stats-json --topology --workers --analyzer --plugin
