@@ -20,6 +20,10 @@ extern "C" void on_stop_signal(int) {
   if (g_engine) g_engine->request_stop();
 }
 
+extern "C" void on_reopen_signal(int) {
+  if (g_engine) g_engine->request_reopen();
+}
+
 extern "C" void on_report_signal(int) {
   if (g_engine) g_engine->request_report();
 }
@@ -83,9 +87,7 @@ Result<std::vector<std::unique_ptr<AnalyzerFactory>>> build_analyzers(const RunO
 
 void add_run_options(CLI::App& app, RunOptions& o) {
   auto& e = o.engine;
-  app.add_option("-w", e.write_path, "write the packets (after the filter) to this pcap file, '-' for stdout");
-  app.add_option("-s,--snapshot-length", e.capture.snaplen, "bytes kept per packet (default 262144; never sizes the ring)")
-      ->check(CLI::Range(64u, 262144u));
+  add_write_options(app, o.write, e);  // -w -s --format -U -C -G -W ...
   app.add_option("-c", e.max_packets, "stop after this many packets")->check(CLI::Range(1ull, ~0ull));
   app.add_flag("-n", o.no_resolve, "do not resolve names (riptide never does; accepted for tcpdump habits)");
   app.add_flag("-q,--quiet", e.quiet, "no live status line");
@@ -187,8 +189,12 @@ int run_engine(const char* cmd, RunOptions& o) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  // A closed terminal (ssh gone) ends the run like Ctrl-C: report, flows and -w complete.
-  sigaction(SIGHUP, &sa, nullptr);
+  // SIGHUP reopens the -w file under its name (logrotate moved it away); the run goes on.
+  struct sigaction sh {};
+  sh.sa_handler = on_reopen_signal;
+  sigemptyset(&sh.sa_mask);
+  sh.sa_flags = SA_RESTART;
+  sigaction(SIGHUP, &sh, nullptr);
   struct sigaction su {};
   su.sa_handler = on_report_signal;
   sigemptyset(&su.sa_mask);

@@ -9,6 +9,7 @@
 #include "riptide/engine/engine_config.hpp"
 #include "riptide/engine/privileges.hpp"
 #include "riptide/flow/flow_meter.hpp"
+#include "write_options.hpp"
 
 namespace riptide::app {
 
@@ -33,6 +34,7 @@ struct RunOptions {
   std::string hh_out = "-";
   std::string seq_check_json;             // --seq-check: the seq_check analyzer's JSON summary
   std::optional<RunAsUser> run_as;        // capture -Z: become this user once everything is open
+  WriteCli write;                         // -w and its options (write_options.hpp)
 };
 
 // Adds -w -s -c -n -q --flows-json --stats-json --topology --workers --analyzer --plugin

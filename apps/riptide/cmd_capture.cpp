@@ -80,6 +80,7 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
     return 2;
   }
   if (!finish_run_options("capture", o)) return 2;
+  if (!finish_write_options("capture", app, o.write, o.engine)) return 2;
   if (!run_as.empty()) {
     auto u = resolve_run_as(run_as);
     if (!u) {

@@ -10,6 +10,7 @@
 #include "engine/engine_impl.hpp"
 #include "riptide/capture/afpacket_source.hpp"
 #include "riptide/capture/pcap_live_source.hpp"
+#include "riptide/core/clock.hpp"
 
 namespace riptide {
 
@@ -70,10 +71,23 @@ Result<void> Engine::Impl::open_sources() {
 
 Result<void> Engine::Impl::open_outputs() {
   if (cfg.write_path.empty()) return {};
-  const std::uint32_t snap = file ? file->snaplen() : cfg.capture.snaplen;
-  auto w = PcapWriter::open(cfg.write_path, link, snap, true);
-  if (!w) return w.error();
-  writer = std::move(*w);
+  PacketOutputConfig oc;
+  oc.path = cfg.write_path;
+  oc.writer = cfg.write;
+  oc.writer.link = link;
+  // A file read keeps the input's snaplen unless -s asks for less (0: unknown, the maximum).
+  oc.writer.snaplen = cfg.write.snaplen;
+  if (file && file->snaplen() != 0) oc.writer.snaplen = std::min(file->snaplen(), cfg.write.snaplen == 0 ? kMaxSnaplen : cfg.write.snaplen);
+  oc.producers = sources.size();
+  oc.queue_bytes = cfg.write_queue_bytes;
+  oc.flush_every_batch = cfg.write_flush_each;
+  // A file read waits for the disk (nothing is lost by waiting); live capture never does.
+  oc.wait_when_full = !live();
+  // -G live: the first file is named now; a file read names it from its first packet.
+  if (live()) oc.start_ns = realtime_ns();
+  auto o = PacketOutput::open(oc);
+  if (!o) return o.error();
+  output = std::move(*o);
   return {};
 }
 
