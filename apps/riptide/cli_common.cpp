@@ -50,7 +50,7 @@ Result<std::vector<std::unique_ptr<AnalyzerFactory>>> build_analyzers(const RunO
     fc.idle_timeout_ns = static_cast<TimestampNs>(o.flow_idle_s * 1e9);
     fc.active_timeout_ns = static_cast<TimestampNs>(o.flow_active_s * 1e9);
     fc.closed_timeout_ns = static_cast<TimestampNs>(o.flow_closed_s * 1e9);
-    auto flows = FlowMeterFactory::create(fc, o.flows_json);
+    auto flows = FlowMeterFactory::create(fc, o.flows_json, o.flows_rotation);
     if (!flows) return flows.error();
     v.push_back(std::move(*flows));
   }
@@ -92,6 +92,7 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_flag("-n", o.no_resolve, "do not resolve names (riptide never does; accepted for tcpdump habits)");
   app.add_flag("-q,--quiet", e.quiet, "no live status line");
   app.add_option("--flows-json", o.flows_json, "write one EVE-style JSON line per finished flow to FILE ('-': stdout)");
+  add_flows_rotation_options(app, o.flows_rotate);  // --flows-rotate-mb/-s, --flows-files
   app.add_option("--stats-json", e.stats_json_path, "write the per-stage figures as JSON to FILE at exit (and every --stats-interval)");
   app.add_option("--watchdog", e.watchdog_ms, "milliseconds an analyzer may stay in one call before it is named on stderr (0: off)")
       ->check(CLI::Range(0u, 3'600'000u));

@@ -35,6 +35,8 @@ struct RunOptions {
   std::string seq_check_json;             // --seq-check: the seq_check analyzer's JSON summary
   std::optional<RunAsUser> run_as;        // capture -Z: become this user once everything is open
   WriteCli write;                         // -w and its options (write_options.hpp)
+  FlowsRotateCli flows_rotate;            // --flows-rotate-mb/-s, --flows-files (write_options.hpp)
+  RotationPolicy flows_rotation;          // filled from flows_rotate
 };
 
 // Adds -w -s -c -n -q --flows-json --stats-json --topology --workers --analyzer --plugin

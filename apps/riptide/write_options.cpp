@@ -4,6 +4,28 @@
 
 namespace riptide::app {
 
+void add_flows_rotation_options(CLI::App& app, FlowsRotateCli& f) {
+  app.add_option("--flows-rotate-mb", f.mb, "--flows-json: a new file before one would exceed this many millions of bytes")
+      ->check(CLI::Range(0.000001, 1e9));
+  app.add_option("--flows-rotate-s", f.seconds, "--flows-json: a new file every this many seconds (strftime in the name)")
+      ->check(CLI::Range(1u, 31'536'000u));
+  app.add_option("--flows-files", f.files, "--flows-json with --flows-rotate-mb: a ring of this many files")
+      ->check(CLI::Range(1u, 1'000'000u));
+}
+
+bool finish_flows_rotation(const char* cmd, const FlowsRotateCli& f, const std::string& flows_json, RotationPolicy& out) {
+  out.max_bytes = static_cast<std::uint64_t>(f.mb * 1e6);
+  out.interval_s = f.seconds;
+  out.files = f.files;
+  std::string why;
+  if ((out.active() || out.files) && flows_json.empty()) why = "--flows-rotate-mb, --flows-rotate-s and --flows-files need --flows-json FILE";
+  else if (out.files != 0 && out.max_bytes == 0) why = "--flows-files needs --flows-rotate-mb (a ring of flow files moves on by size)";
+  else why = check_rotation(flows_json, out);
+  if (why.empty()) return true;
+  std::fprintf(stderr, "riptide %s: %s (see 'riptide %s --help')\n", cmd, why.c_str(), cmd);
+  return false;
+}
+
 void add_write_options(CLI::App& app, WriteCli& w, EngineConfig& e) {
   app.add_option("-w", e.write_path,
                  "write the packets (after the filter) to this file, '-' for stdout: pcap, or pcapng when the name ends "

@@ -18,6 +18,16 @@ struct WriteCli {
   std::int64_t snaplen = -1;     // -s as given (-1: not given)
 };
 
+// The flow JSON's rotation, with -C/-G/-W's meaning: --flows-rotate-mb, --flows-rotate-s,
+// --flows-files (a ring of files needs --flows-rotate-mb).
+struct FlowsRotateCli {
+  double mb = 0;
+  std::uint32_t seconds = 0;
+  std::uint32_t files = 0;
+};
+void add_flows_rotation_options(CLI::App& app, FlowsRotateCli& f);
+bool finish_flows_rotation(const char* cmd, const FlowsRotateCli& f, const std::string& flows_json, RotationPolicy& out);
+
 void add_write_options(CLI::App& app, WriteCli& w, EngineConfig& e);
 // Fills e.write* and e.capture.snaplen; prints one error line and returns false when the
 // combination is wrong. A snaplen above the maximum is clamped with a note, as tcpdump does.

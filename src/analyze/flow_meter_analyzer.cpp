@@ -70,10 +70,11 @@ class FlowMeterAnalyzer final : public Analyzer {
 }  // namespace
 
 Result<std::unique_ptr<FlowMeterFactory>> FlowMeterFactory::create(const FlowMeterConfig& cfg,
-                                                                   const std::string& json_path) {
+                                                                   const std::string& json_path,
+                                                                   const RotationPolicy& json_rotation) {
   std::unique_ptr<EveJsonWriter> w;
   if (!json_path.empty()) {
-    auto r = EveJsonWriter::open(json_path);
+    auto r = EveJsonWriter::open(json_path, json_rotation);
     if (!r) return r.error();
     w = std::move(*r);
   }

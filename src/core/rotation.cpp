@@ -37,7 +37,8 @@ std::string RotationSchedule::name(TimestampNs t, unsigned count) const {
       }
     }
   }
-  const unsigned width = policy_.files != 0 ? digits(policy_.files - 1) : 0;
+  // Numbers only count files by size; -G alone names by time only, as tcpdump's.
+  const unsigned width = policy_.files != 0 && policy_.max_bytes != 0 ? digits(policy_.files - 1) : 0;
   if (count == 0 && width == 0) return base;
   std::string num = std::to_string(count);
   if (num.size() < width) num.insert(0, width - num.size(), '0');

@@ -16,6 +16,7 @@
 #include "riptide/core/futex.hpp"
 #include "engine/metrics_server.hpp"
 #include "riptide/capture/iface_stats.hpp"
+#include "riptide/flow/line_output.hpp"
 
 namespace riptide {
 
@@ -142,6 +143,7 @@ void Engine::request_stop() noexcept {
 
 void Engine::request_reopen() noexcept {
   if (impl_->output) impl_->output->request_reopen();
+  LineOutput::request_reopen_all();  // --flows-json, heavy-hitter windows: at their next write
 }
 
 void Engine::request_report() noexcept {

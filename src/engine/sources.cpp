@@ -34,7 +34,10 @@ Result<void> Engine::Impl::open_sources() {
 
   std::optional<BpfFilter> kernel_filter;
   if (!cfg.filter.empty() && cfg.backend == Backend::afpacket) {
-    auto bf = BpfFilter::compile_for_interface(cfg.filter, cfg.capture.iface, cfg.capture.snaplen);
+    // -i any: the kernel runs the program on cooked packets, which start at the network
+    // header (the SLL2 header is added afterwards): compiled as raw IP.
+    auto bf = cfg.capture.iface == "any" ? BpfFilter::compile(cfg.filter, LinkType::raw, cfg.capture.snaplen)
+                                         : BpfFilter::compile_for_interface(cfg.filter, cfg.capture.iface, cfg.capture.snaplen);
     if (!bf) return bf.error();
     kernel_filter.emplace(std::move(*bf));
     cfg.capture.bpf = kernel_filter->kernel_program();  // copied by open()

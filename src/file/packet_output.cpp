@@ -69,7 +69,8 @@ struct PacketOutput::Impl {
   }
 
   // Writes every packet the merge allows now. Returns how many.
-  std::uint64_t pass(bool draining, TimestampNs& last_ts, std::optional<Clock::time_point>& held_since) {
+  std::uint64_t pass(bool draining, TimestampNs& last_ts, std::size_t& last_ring,
+                     std::optional<Clock::time_point>& held_since) {
     std::uint64_t n = 0;
     const std::size_t k = rings.size();
     std::vector<PacketView> heads(k);
@@ -94,8 +95,10 @@ struct PacketOutput::Impl {
         if (now - *held_since < cfg.max_hold) break;
       }
       held_since.reset();
-      if (heads[best].ts_ns < last_ts) out_of_order.fetch_add(1, std::memory_order_relaxed);
+      // Only disorder the merge made: a queue's own order is its capture thread's.
+      if (heads[best].ts_ns < last_ts && best != last_ring) out_of_order.fetch_add(1, std::memory_order_relaxed);
       last_ts = std::max(last_ts, heads[best].ts_ns);
+      last_ring = best;
       write_one(heads[best]);
       rings[best]->pop(heads[best]);
       ++n;
@@ -124,13 +127,14 @@ struct PacketOutput::Impl {
 
   void run() {
     TimestampNs last_ts = std::numeric_limits<TimestampNs>::min();
+    std::size_t last_ring = 0;
     std::optional<Clock::time_point> held_since;
     auto last_flush = Clock::now();
     bool unflushed = false;
     for (;;) {
       const std::uint32_t seen = wake.load(std::memory_order_acquire);
       const bool draining = finishing.load(std::memory_order_acquire);
-      const std::uint64_t n = pass(draining && all_producers_done(), last_ts, held_since);
+      const std::uint64_t n = pass(draining && all_producers_done(), last_ts, last_ring, held_since);
       unflushed |= n != 0;
       const auto now = Clock::now();
       if (reopen.exchange(false, std::memory_order_acq_rel)) {
@@ -228,7 +232,8 @@ std::size_t PacketOutput::push(std::size_t producer, std::span<const PacketView>
       p.mark_local = std::max(p.mark_local, v.ts_ns);
       continue;
     }
-    if (!impl_->cfg.wait_when_full || impl_->finished.load(std::memory_order_acquire)) {
+    if (!impl_->cfg.wait_when_full || impl_->finished.load(std::memory_order_acquire) ||
+        !ring.ever_fits(v.caplen < snap ? v.caplen : snap)) {
       ++p.dropped_local;
       continue;
     }

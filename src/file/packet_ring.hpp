@@ -49,12 +49,14 @@ class PacketRing {
   explicit PacketRing(std::size_t bytes) : cap_((bytes + 7) & ~std::size_t{7}), buf_(new std::uint8_t[cap_]) {}
 
   std::size_t capacity() const noexcept { return cap_; }
+  // A record this large is always refused: waiting for room would never end.
+  bool ever_fits(std::uint32_t caplen) const noexcept { return ring_record_bytes(caplen) <= cap_ / 2; }
 
   // Producer. Copies one packet (cut to `snaplen`); false when it does not fit now.
   bool put(const PacketView& p, std::uint32_t snaplen) noexcept {
     const std::uint32_t caplen = p.caplen < snaplen ? p.caplen : snaplen;
     const std::size_t need = ring_record_bytes(caplen);
-    if (need > cap_ / 2) return false;  // never fits with room to spare: refuse, counted
+    if (need > cap_ / 2) return false;  // see ever_fits()
     std::size_t idx = static_cast<std::size_t>(p_tail_ % cap_);
     const std::size_t room_to_end = cap_ - idx;
     const std::size_t total = need + (room_to_end < need ? room_to_end : 0);

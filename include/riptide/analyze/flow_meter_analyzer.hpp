@@ -18,7 +18,8 @@ class FlowMeterFactory final : public AnalyzerFactory {
  public:
   // json_path: "" writes no flow records, "-" writes them to stdout. The file is opened
   // here: a path that cannot be opened is an error before any capture.
-  static Result<std::unique_ptr<FlowMeterFactory>> create(const FlowMeterConfig& cfg, const std::string& json_path);
+  static Result<std::unique_ptr<FlowMeterFactory>> create(const FlowMeterConfig& cfg, const std::string& json_path,
+                                                          const RotationPolicy& json_rotation = {});
 
   std::string_view name() const noexcept override { return "flow"; }
   // Each instance's table gets the next FlowTableConfig::table_index (0, 1, 2, ... in the

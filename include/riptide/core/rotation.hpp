@@ -3,8 +3,8 @@
 // have it, for any output that rotates (the -w packet writer, the flow JSON lines).
 //
 // Names (tcpdump's rules): with a time interval the pattern goes through strftime (local
-// time) first. Then, when files are counted (-C) or a ring is set (-W), the file's number is
-// appended, zero-padded to as many digits as W-1 has: `-C 1 -W 3 -w x` writes x0 x1 x2 x0 ...;
+// time) first. Then, when files are counted by size (-C), the file's number is appended (none
+// on the first without -W), zero-padded to as many digits as W-1 has: `-C 1 -W 3 -w x` writes x0 x1 x2 x0 ...;
 // `-C 1 -w x` writes x, x1, x2, ...; `-G 60 -w x-%H%M` writes one file per minute, with no
 // number.
 //
