@@ -215,7 +215,7 @@ Result<void> AfPacketSource::open_socket() {
     ::munmap(map, len);
     return sys_error(name, what, e);
   };
-  if (cfg_.promisc) {
+  if (cfg_.promisc && !any) {  // "any" has no device to make promiscuous (nor has tcpdump's)
     packet_mreq mr{};
     mr.mr_ifindex = static_cast<int>(idx);
     mr.mr_type = PACKET_MR_PROMISC;  // dropped by the kernel when the socket closes

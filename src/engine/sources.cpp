@@ -97,7 +97,10 @@ Result<void> Engine::Impl::open_outputs() {
 Result<void> Engine::Impl::open_tx() {
   if (cfg.tx.disabled) return {};
   const bool explicit_iface = !cfg.tx.iface.empty();
-  const std::string iface = explicit_iface ? cfg.tx.iface : live() ? cfg.capture.iface : std::string();
+  // "any" names no one interface to send on: no transmit path unless --tx-iface says one.
+  const std::string iface = explicit_iface                                ? cfg.tx.iface
+                            : live() && cfg.capture.iface != "any" ? cfg.capture.iface
+                                                                   : std::string();
   if (iface.empty()) return {};
   if (cfg.tx.queue == 0 || cfg.tx.queue > (1u << 20))
     return make_error(Errc::invalid_argument, "transmit queue must hold between 1 and 1048576 frames");

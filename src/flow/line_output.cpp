@@ -108,6 +108,36 @@ bool LineOutput::prepare(std::size_t len) noexcept {
 }
 
 std::uint64_t LineOutput::write_lines(const char* data, std::size_t len, std::uint64_t lines) noexcept {
+  const std::uint64_t max = schedule_ ? schedule_->policy().max_bytes : 0;
+  if (max == 0) return write_chunk(data, len, lines);
+  // Rotating by size: the batch is cut at line ends so that each file stays within the size
+  // (a single longer line gets a file of its own).
+  std::uint64_t done = 0, seen = 0;
+  std::size_t pos = 0;
+  while (pos < len) {
+    const std::size_t room = offset_ < max ? static_cast<std::size_t>(max - offset_) : 0;
+    std::size_t end = pos, n = 0;
+    for (std::size_t i = pos; i < len && (i - pos < room || n == 0); ++i) {
+      if (data[i] != '\n') continue;
+      if (i + 1 - pos > room && (n != 0 || lines_in_file_ != 0)) break;
+      end = i + 1;
+      ++n;
+    }
+    if (n == 0) {  // the next line does not fit in what is left: a new file takes it
+      end = static_cast<std::size_t>(std::find(data + pos, data + len, '\n') - data) + 1;
+      n = 1;
+    }
+    end = std::min(end, len);
+    done += write_chunk(data + pos, end - pos, n);
+    seen += n;
+    pos = end;
+    if (error_ || ended_) break;
+  }
+  if (seen < lines) dropped_ += lines - seen;
+  return done;
+}
+
+std::uint64_t LineOutput::write_chunk(const char* data, std::size_t len, std::uint64_t lines) noexcept {
   if (!error_ && fd_ >= 0 && !prepare(len)) {
     dropped_ += lines;
     return 0;

@@ -26,7 +26,7 @@ TEST(AnyInterface, CapturesCookedPacketsThatDecodeAndWriteWhole) {
   ASSERT_TRUE(vp.ok());
   TempDir d;
   const std::string out = d.path("any.pcapng");
-  Child rt({"ip", "netns", "exec", vp.netns(), riptide_bin(), "capture", "-i", "any", "-q", "-w", out, "--stats-json",
+  Child rt({"ip", "netns", "exec", vp.netns(), riptide_bin(), "capture", "-i", "any", "-w", out, "--stats-json",
             d.path("stats.json"), "--flows-json", d.path("flows.json"), "udp"},
            d.path("rt.out"), d.path("rt.err"));
   ASSERT_TRUE(rt.wait_for_err("riptide: input", 15s)) << rt.err();

@@ -62,6 +62,23 @@ TEST(LineOutputRotation, SizeRotationKeepsWholeLinesAndEveryLine) {
   EXPECT_EQ(joined, all);
 }
 
+// The EVE writer hands over 64 KiB at a time: one batch is cut at line ends across files.
+TEST(LineOutputRotation, ABatchLargerThanTheSizeIsCutAtLineEnds) {
+  Dir d;
+  auto out = LineOutput::open(d.path + "/big.json", "eve-json", {.max_bytes = 500, .interval_s = 0, .files = 3});
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  std::string lines;
+  for (int i = 0; i < 100; ++i) lines += "{\"n\":" + std::to_string(1000 + i) + "}\n";  // 11 bytes each
+  ASSERT_EQ((*out)->write_lines(lines.data(), lines.size(), 100), 100u);
+  (*out)->close();
+  // 1,100 bytes in a ring of three 500-byte files: big0 (45 lines), big1 (45), big2 (10).
+  EXPECT_EQ(slurp(d.path + "/big0.json").size(), 0u) << "the pattern's number goes at the end";
+  const std::string f0 = slurp(d.path + "/big.json0"), f1 = slurp(d.path + "/big.json1"), f2 = slurp(d.path + "/big.json2");
+  EXPECT_EQ(f0.size(), 495u);
+  EXPECT_EQ(f1.size(), 495u);
+  EXPECT_EQ(f0 + f1 + f2, lines);
+}
+
 TEST(LineOutputRotation, ReopenAllStartsANewFileUnderTheSameName) {
   Dir d;
   const std::string p = d.path + "/f.json";

@@ -64,6 +64,7 @@ class LineOutput {
   // False when the output has no file to write to any more.
   bool prepare(std::size_t len) noexcept;
   bool switch_to(const std::string& name) noexcept;
+  std::uint64_t write_chunk(const char* data, std::size_t len, std::uint64_t lines) noexcept;
 
   int fd_;
   std::string target_, what_;
