@@ -25,6 +25,10 @@ extern "C" void on_stop_signal(int) {
   if (g_engine) g_engine->request_stop();
 }
 
+extern "C" void on_reopen_signal(int) {
+  if (g_engine) g_engine->request_reopen();
+}
+
 extern "C" void on_report_signal(int) {
   if (g_engine) g_engine->request_report();
 }
@@ -47,7 +51,7 @@ std::chrono::nanoseconds seconds_ns(double s) {
 Result<std::vector<std::unique_ptr<FlowRecordSink>>> flow_sinks(const RunOptions& o) {
   std::vector<std::unique_ptr<FlowRecordSink>> v;
   if (!o.flows_json.empty()) {
-    auto s = EveJsonSink::open(o.flows_json);
+    auto s = EveJsonSink::open(o.flows_json, o.flows_rotation);
     if (!s) return s.error();
     v.push_back(std::move(*s));
   }
@@ -157,9 +161,7 @@ Result<std::vector<std::unique_ptr<AnalyzerFactory>>> build_analyzers(const RunO
 
 void add_run_options(CLI::App& app, RunOptions& o) {
   auto& e = o.engine;
-  app.add_option("-w", e.write_path, "write the packets (after the filter) to this pcap file, '-' for stdout");
-  app.add_option("-s,--snapshot-length", e.capture.snaplen, "bytes kept per packet (default 262144; never sizes the ring)")
-      ->check(CLI::Range(64u, 262144u));
+  add_write_options(app, o.write, e);  // -w -s --format -U -C -G -W ...
   app.add_option("-c", e.max_packets, "stop after this many packets")->check(CLI::Range(1ull, ~0ull));
   app.add_flag("-n", o.no_resolve, "do not resolve names (riptide never does; accepted for tcpdump habits)");
   app.add_flag("-q,--quiet", e.quiet, "no live status line");
@@ -169,6 +171,7 @@ void add_run_options(CLI::App& app, RunOptions& o) {
                  "(keyed by the flow's 5-tuple hash: one flow, one partition)");
   app.add_option("--kafka-opt", o.kafka_opts, "a librdkafka property KEY=VALUE for --kafka (repeatable), e.g. compression.type=lz4")
       ->allow_extra_args(false);
+  add_flows_rotation_options(app, o.flows_rotate);  // --flows-rotate-mb/-s, --flows-files
   app.add_option("--stats-json", e.stats_json_path, "write the per-stage figures as JSON to FILE at exit (and every --stats-interval)");
   app.add_option("--watchdog", e.watchdog_ms, "milliseconds an analyzer may stay in one call before it is named on stderr (0: off)")
       ->check(CLI::Range(0u, 3'600'000u));
@@ -284,8 +287,12 @@ int run_engine(const char* cmd, RunOptions& o) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
-  // A closed terminal (ssh gone) ends the run like Ctrl-C: report, flows and -w complete.
-  sigaction(SIGHUP, &sa, nullptr);
+  // SIGHUP reopens the -w file under its name (logrotate moved it away); the run goes on.
+  struct sigaction sh {};
+  sh.sa_handler = on_reopen_signal;
+  sigemptyset(&sh.sa_mask);
+  sh.sa_flags = SA_RESTART;
+  sigaction(SIGHUP, &sh, nullptr);
   struct sigaction su {};
   su.sa_handler = on_report_signal;
   sigemptyset(&su.sa_mask);

@@ -9,6 +9,7 @@
 #include "riptide/engine/engine_config.hpp"
 #include "riptide/engine/privileges.hpp"
 #include "riptide/flow/flow_meter.hpp"
+#include "write_options.hpp"
 
 namespace riptide::app {
 
@@ -39,6 +40,9 @@ struct RunOptions {
   double ipfix_template_s = 60;           // --ipfix-template-s
   std::uint32_t ipfix_mtu = 1400;         // --ipfix-mtu: bytes per message (UDP payload)
   std::uint32_t ipfix_domain = 1;         // --ipfix-domain: observation domain id
+  WriteCli write;                         // -w and its options (write_options.hpp)
+  FlowsRotateCli flows_rotate;            // --flows-rotate-mb/-s, --flows-files (write_options.hpp)
+  RotationPolicy flows_rotation;          // filled from flows_rotate
 };
 
 // Adds -w -s -c -n -q --flows-json --stats-json --topology --workers --analyzer --plugin

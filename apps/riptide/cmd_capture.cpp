@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "cli_common.hpp"
+#include "riptide/capture/iface_list.hpp"
 #include "riptide/commands.hpp"
 #include "riptide/engine/engine.hpp"
 
@@ -34,7 +35,9 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
   std::string backend = "afpacket", fanout = "hash", cpus, direction = "inout";
   std::uint32_t buffer_kib = 0;
   bool no_promisc = false;
-  app.add_option("-i,--interface", c.iface, "interface to capture on")->required();
+  bool list = false;
+  app.add_option("-i,--interface", c.iface, "interface to capture on ('any': every interface, cooked LINUX_SLL2 headers)");
+  app.add_flag("-D,--list-interfaces", list, "list the interfaces one can capture on, and exit (tcpdump's -D)");
   app.add_option("--backend", backend, "afpacket (TPACKET_V3 ring, default) or pcap (libpcap, compatibility)")
       ->check(CLI::IsMember({"afpacket", "pcap"}));
   app.add_option("--threads", e.capture_threads, "capture threads = sockets in one fanout group")->check(CLI::Range(1u, 64u));
@@ -60,6 +63,14 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
   app.add_flag("--exit-on-iface-loss", e.exit_on_iface_loss, "exit (status 1) when the interface goes away, as tcpdump does");
   add_run_options(app, o);
   if (int rc = parse_or_exit(app, "capture", argc, argv); rc >= 0) return rc;
+  if (list) {
+    std::fputs(format_interfaces(list_interfaces()).c_str(), stdout);
+    return 0;
+  }
+  if (c.iface.empty()) {
+    std::fprintf(stderr, "riptide capture: -i IFACE is required (see 'riptide capture --help', -D lists interfaces)\n");
+    return 2;
+  }
 
   e.backend = backend == "pcap" ? Backend::pcap : Backend::afpacket;
   e.block_timeout_set = app.count("--block-timeout") > 0;
@@ -80,6 +91,8 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
     return 2;
   }
   if (!finish_run_options("capture", o)) return 2;
+  if (!finish_write_options("capture", app, o.write, o.engine)) return 2;
+  if (!finish_flows_rotation("capture", o.flows_rotate, o.flows_json, o.flows_rotation)) return 2;
   if (!run_as.empty()) {
     auto u = resolve_run_as(run_as);
     if (!u) {

@@ -16,6 +16,8 @@ int parse_read(int argc, char** argv, RunOptions& o) {
   add_run_options(app, o);
   if (int rc = parse_or_exit(app, "read", argc, argv); rc >= 0) return rc;
   if (!finish_run_options("read", o)) return 2;
+  if (!finish_write_options("read", app, o.write, o.engine)) return 2;
+  if (!finish_flows_rotation("read", o.flows_rotate, o.flows_json, o.flows_rotation)) return 2;
   return -1;
 }
 

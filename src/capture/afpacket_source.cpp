@@ -77,6 +77,26 @@ Direction direction_of(unsigned char pkttype) {
   return pkttype == PACKET_OUTGOING ? Direction::outbound : Direction::inbound;
 }
 
+// -i any: writes the LINUX_SLL2 header into the PACKET_RESERVE room before the network
+// header. The sockaddr_ll it is built from may overlap that room: copied out first.
+constexpr unsigned kSll2Bytes = 20;
+void cook_sll2(PacketView& v, const sockaddr_ll& sll_in) noexcept {
+  const sockaddr_ll sll = sll_in;
+  auto* h = const_cast<std::uint8_t*>(v.data) - kSll2Bytes;
+  std::memset(h, 0, kSll2Bytes);
+  std::memcpy(h, &sll.sll_protocol, 2);  // already in network order
+  const std::uint32_t ifx = htonl(static_cast<std::uint32_t>(sll.sll_ifindex));
+  std::memcpy(h + 4, &ifx, 4);
+  const std::uint16_t hatype = htons(sll.sll_hatype);
+  std::memcpy(h + 8, &hatype, 2);
+  h[10] = sll.sll_pkttype;
+  h[11] = sll.sll_halen;
+  std::memcpy(h + 12, sll.sll_addr, std::min<std::size_t>(sll.sll_halen, 8));
+  v.data = h;
+  v.caplen += kSll2Bytes;
+  v.wirelen += kSll2Bytes;
+}
+
 }  // namespace
 
 AfPacketSource::AfPacketSource(const AfPacketConfig& cfg, RingPlan plan) : cfg_(cfg), plan_(std::move(plan)) {
@@ -105,17 +125,26 @@ Result<std::unique_ptr<AfPacketSource>> AfPacketSource::open(const AfPacketConfi
 
 Result<void> AfPacketSource::open_socket() {
   const std::string& name = cfg_.iface;
-  const unsigned idx = ::if_nametoindex(name.c_str());
-  if (idx == 0) return make_error(Errc::not_found, "interface '" + name + "' not found");
+  // "any": every interface (ifindex 0). Their link layers differ, so the socket is cooked
+  // (SOCK_DGRAM, data from the network header) and each packet gets a LINUX_SLL2 header
+  // built from its sockaddr_ll, in room the kernel reserves before the data (as libpcap).
+  const bool any = name == "any";
+  const unsigned idx = any ? 0 : ::if_nametoindex(name.c_str());
+  if (idx == 0 && !any) return make_error(Errc::not_found, "interface '" + name + "' not found");
 
   // Protocol 0: the socket receives nothing until bind(), so the filter and ring are in
   // place before the first packet and no unfiltered packet slips in.
   // Owned until the end: every early return below closes it.
-  UniqueFd fd{::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)};
+  UniqueFd fd{::socket(AF_PACKET, (any ? SOCK_DGRAM : SOCK_RAW) | SOCK_CLOEXEC, 0)};
   if (!fd) return sys_error(name, "socket(AF_PACKET)", errno);
 
-  auto link = link_of(fd.get(), name);
+  auto link = any ? Result<LinkType>(LinkType::linux_sll2) : link_of(fd.get(), name);
   if (!link) return link.error();
+  if (any) {
+    unsigned reserve = kSll2Bytes;
+    if (::setsockopt(fd.get(), SOL_PACKET, PACKET_RESERVE, &reserve, sizeof reserve) < 0)
+      return sys_error(name, "PACKET_RESERVE", errno);
+  }
 
   int v = TPACKET_V3;
   if (::setsockopt(fd.get(), SOL_PACKET, PACKET_VERSION, &v, sizeof v) < 0) {
@@ -186,7 +215,7 @@ Result<void> AfPacketSource::open_socket() {
     ::munmap(map, len);
     return sys_error(name, what, e);
   };
-  if (cfg_.promisc) {
+  if (cfg_.promisc && !any) {  // "any" has no device to make promiscuous (nor has tcpdump's)
     packet_mreq mr{};
     mr.mr_ifindex = static_cast<int>(idx);
     mr.mr_type = PACKET_MR_PROMISC;  // dropped by the kernel when the socket closes
@@ -316,6 +345,7 @@ void AfPacketSource::fill(PacketBatch& out) noexcept {
       }
       v.link = link_;
       v.dir = direction_of(sll->sll_pkttype);
+      if (link_ == LinkType::linux_sll2) cook_sll2(v, *sll);
       out.push(v);
       bytes += h->tp_len;
       pkt_ += h->tp_next_offset;

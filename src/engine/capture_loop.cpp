@@ -57,13 +57,7 @@ void Engine::Impl::process_batch(std::size_t idx, engine::CaptureTotals& t, Pack
   }
   if (batch.empty()) return;
 
-  if (writer) {
-    std::lock_guard lk(writer_mu);
-    for (const auto& p : batch) {
-      auto r = writer->write(p);
-      if (!r) writer_error = r.error().message;
-    }
-  }
+  if (output) output->push(idx, std::span<const PacketView>(batch.begin(), batch.size()));
 
   decode_batch(batch.begin(), metas.data(), batch.size(), decode[idx]->working);
 
@@ -163,6 +157,9 @@ void Engine::Impl::capture_loop(std::size_t idx) {
     // Files tick too: wall timers and offloaded results must not wait for the end of input.
     now = realtime_ns();
     if (now >= due) {
+      // Idle live: whatever this thread delivers later was captured after now minus the block
+      // timeout, so the -w merge need not hold other threads' packets for it.
+      if (output && !flowing && live()) output->idle(idx, now - tick_slack - engine::kTickNs);
       decode[idx]->publish();
       if (runs_analyzers) {
         sets[idx]->tick(now);
@@ -177,6 +174,7 @@ void Engine::Impl::capture_loop(std::size_t idx) {
     publish_thread_state(idx);
   }
   decode[idx]->publish();
+  if (output) output->producer_done(idx);
   capture_running.fetch_sub(1);
   futex_wake(main_wake);
 }

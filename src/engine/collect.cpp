@@ -80,6 +80,8 @@ RunReport Engine::Impl::collect(bool final) const {
   r.tx_refused = total(s, "tx_refused");
   r.pcap_written = total(s, "pcap_written");
   r.pcap_not_written = total(s, "pcap_not_written");
+  r.pcap_queue_drops = total(s, "pcap_queue_drops");
+  r.pcap_files = total(s, "pcap_files");
   r.offload_submitted = total(s, "offload_submitted");
   r.offload_completed = total(s, "offload_completed");
   r.offload_refused = total(s, "offload_refused");

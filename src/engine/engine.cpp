@@ -16,6 +16,7 @@
 #include "riptide/core/futex.hpp"
 #include "engine/metrics_server.hpp"
 #include "riptide/capture/iface_stats.hpp"
+#include "riptide/flow/line_output.hpp"
 
 namespace riptide {
 
@@ -140,6 +141,11 @@ void Engine::request_stop() noexcept {
   futex_wake(impl_->main_wake);
 }
 
+void Engine::request_reopen() noexcept {
+  if (impl_->output) impl_->output->request_reopen();
+  LineOutput::request_reopen_all();  // --flows-json, heavy-hitter windows: at their next write
+}
+
 void Engine::request_report() noexcept {
   impl_->report_requested.store(true, std::memory_order_relaxed);
   futex_wake(impl_->main_wake);
@@ -190,6 +196,14 @@ Result<RunReport> Engine::run() {
   if (e.dispatcher) {
     if (auto r = e.dispatcher->start(*e.handler); !r) return r.error();
   }
+  if (e.output) {
+    // -G with -W: the last file is closed; the run ends as tcpdump's does.
+    auto ended = [&e] {
+      e.stopping.store(true);
+      futex_wake(e.main_wake);
+    };
+    if (auto r = e.output->start(ended); !r) return r.error();
+  }
   e.capture_running.store(static_cast<unsigned>(e.sources.size()));
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < e.sources.size(); ++i) threads.emplace_back([&e, i] { e.capture_loop(i); });
@@ -200,10 +214,10 @@ Result<RunReport> Engine::run() {
     // threads to the process's exit.
     e.abandoned = true;
     for (auto& t : threads) t.detach();
-    {
-      std::unique_lock lk(e.writer_mu, std::try_to_lock);
-      if (lk.owns_lock() && e.writer) (void)e.writer->close();
-    }
+    // The -w thread writes what the queues hold and closes its file, unless the file itself
+    // is what blocks (a reader that stopped reading).
+    if (e.output && !e.output->finish(std::chrono::milliseconds(300)))
+      e.add_error("-w output '" + e.output->path() + "' did not finish in time: its last packets may be missing");
     e.add_error("stopped by a second signal before every thread ended: figures of the threads still running are partial");
     e.elapsed_s = std::chrono::duration<double>(engine::Clock::now() - e.started).count();
     RunReport rep = e.collect(false);
@@ -222,10 +236,16 @@ Result<RunReport> Engine::run() {
   }
   e.tx_stopped.store(true, std::memory_order_release);
   if (e.pool) e.pool->stop();
-  if (e.writer) {
-    std::lock_guard lk(e.writer_mu);
-    if (auto r = e.writer->close(); !r && e.writer_error.empty()) e.writer_error = r.error().message;
-    if (!e.writer_error.empty()) e.add_error(e.writer_error);
+  if (e.output) {
+    // Everything queued is written before the report; a second stop request gives up on a
+    // file that does not take it (a reader that stopped reading).
+    while (!e.output->finish(std::chrono::milliseconds(100))) {
+      if (e.stop_requests.load(std::memory_order_relaxed) >= 2) {
+        e.add_error("-w output '" + e.output->path() + "' abandoned by a second stop request: its last packets are missing");
+        break;
+      }
+    }
+    if (const auto err = e.output->error(); !err.empty()) e.add_error(err);
   }
   e.elapsed_s = std::chrono::duration<double>(engine::Clock::now() - e.started).count();
   RunReport rep = e.collect(true);

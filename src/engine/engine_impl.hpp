@@ -26,7 +26,7 @@
 #include "riptide/dispatch/dispatcher.hpp"
 #include "riptide/engine/engine.hpp"
 #include "riptide/file/capture_file.hpp"
-#include "riptide/file/pcap_writer.hpp"
+#include "riptide/file/packet_output.hpp"
 #include "riptide/filter/bpf_filter.hpp"
 #include "riptide/filter/link_filter.hpp"
 #include "riptide/transmit/tx_thread.hpp"
@@ -51,9 +51,7 @@ struct Engine::Impl {
   CaptureFile* file = nullptr;
   std::uint64_t file_size = 0;            // for progress; 0 when unknown (a pipe)
   std::optional<LinkFilter> user_filter;  // files: the filter runs here, not in a kernel
-  std::unique_ptr<PcapWriter> writer;
-  mutable std::mutex writer_mu;
-  std::string writer_error;
+  std::unique_ptr<PacketOutput> output;  // -w: its own thread, fed by one queue per capture thread
   LinkType link = LinkType::ethernet;
 
   // Services offered to analyzers through their context.

@@ -241,16 +241,26 @@ void Engine::Impl::register_metrics() {
 
   register_output_metrics();
 
-  if (writer) {
+  if (output) {
     metrics.add_group(
-        {counter("pcap_written", "packets written to the -w file"),
-         drop("pcap_not_written", "packets accepted for -w that were not written", DropKind::output,
-              "the -w output failed (disk full?) or a packet's link type differed from the file's; analysis went on")},
+        {counter("pcap_written", "packets written to the -w file(s)"),
+         drop("pcap_queue_drops", "packets for -w that found its queue full", DropKind::output,
+              "the -w output could not keep up (slow disk or reader): a faster disk, a larger --write-queue, "
+              "or a filter; capture and analysis went on"),
+         drop("pcap_not_written", "packets for -w that were not written", DropKind::output,
+              "the -w output failed (disk full?) or, in a pcap file, a packet's link type differed from the "
+              "file's (pcapng keeps every link type); analysis went on"),
+         counter("pcap_beyond_last_file", "packets after -G with -W closed its last file (not written, as asked)"),
+         counter("pcap_files", "files -w opened (rotation, SIGHUP reopen)"),
+         counter("pcap_out_of_order", "packets -w wrote before an earlier one of another capture thread")},
         [this](std::span<MetricValue> v) {
-          std::lock_guard lk(writer_mu);
-          const auto ws = writer->stats();
-          v[0] = ws.packets;
-          v[1] = ws.dropped_after_error + ws.link_mismatch;
+          const auto s = output->stats();
+          v[0] = s.written;
+          v[1] = s.queue_drops;
+          v[2] = s.failed + s.link_mismatch;
+          v[3] = s.beyond_last_file;
+          v[4] = s.files;
+          v[5] = s.out_of_order;
         });
   }
 

@@ -141,8 +141,9 @@ std::string format_report(const RunReport& r) {
     line(o, "  output       %s %s -> %s: %s written, %s not written%s%s", x.analyzer.c_str(), x.name.c_str(),
          x.target.c_str(), grouped(x.written).c_str(), grouped(x.dropped).c_str(), x.error.empty() ? "" : ": ",
          x.error.c_str());
-  if (r.pcap_written || r.pcap_not_written)
-    line(o, "  pcap output  %s written, %s not written", grouped(r.pcap_written).c_str(), grouped(r.pcap_not_written).c_str());
+  if (r.pcap_written || r.pcap_not_written || r.pcap_queue_drops)
+    line(o, "  pcap output  %s written, %s not written, %s dropped (queue full), %s file(s)", grouped(r.pcap_written).c_str(),
+         grouped(r.pcap_not_written).c_str(), grouped(r.pcap_queue_drops).c_str(), grouped(r.pcap_files).c_str());
   if (!r.tx_iface.empty())
     line(o, "  transmit     on %s: sent %s  failed %s  retried %s  refused %s", r.tx_iface.c_str(),
          grouped(r.tx_sent).c_str(), grouped(r.tx_failed).c_str(), grouped(r.tx_retried).c_str(),
@@ -314,6 +315,8 @@ std::string report_json(const RunReport& r) {
   j["flow_records_dropped"] = r.flow_records_dropped;
   j["pcap_written"] = r.pcap_written;
   j["pcap_not_written"] = r.pcap_not_written;
+  j["pcap_queue_drops"] = r.pcap_queue_drops;
+  j["pcap_files"] = r.pcap_files;
   j["tx_iface"] = r.tx_iface;
   // The socket's own counters are known once the transmit thread stopped: null before.
   if (r.tx_known) {

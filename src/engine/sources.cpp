@@ -10,6 +10,7 @@
 #include "engine/engine_impl.hpp"
 #include "riptide/capture/afpacket_source.hpp"
 #include "riptide/capture/pcap_live_source.hpp"
+#include "riptide/core/clock.hpp"
 
 namespace riptide {
 
@@ -33,7 +34,10 @@ Result<void> Engine::Impl::open_sources() {
 
   std::optional<BpfFilter> kernel_filter;
   if (!cfg.filter.empty() && cfg.backend == Backend::afpacket) {
-    auto bf = BpfFilter::compile_for_interface(cfg.filter, cfg.capture.iface, cfg.capture.snaplen);
+    // -i any: the kernel runs the program on cooked packets, which start at the network
+    // header (the SLL2 header is added afterwards): compiled as raw IP.
+    auto bf = cfg.capture.iface == "any" ? BpfFilter::compile(cfg.filter, LinkType::raw, cfg.capture.snaplen)
+                                         : BpfFilter::compile_for_interface(cfg.filter, cfg.capture.iface, cfg.capture.snaplen);
     if (!bf) return bf.error();
     kernel_filter.emplace(std::move(*bf));
     cfg.capture.bpf = kernel_filter->kernel_program();  // copied by open()
@@ -70,17 +74,33 @@ Result<void> Engine::Impl::open_sources() {
 
 Result<void> Engine::Impl::open_outputs() {
   if (cfg.write_path.empty()) return {};
-  const std::uint32_t snap = file ? file->snaplen() : cfg.capture.snaplen;
-  auto w = PcapWriter::open(cfg.write_path, link, snap, true);
-  if (!w) return w.error();
-  writer = std::move(*w);
+  PacketOutputConfig oc;
+  oc.path = cfg.write_path;
+  oc.writer = cfg.write;
+  oc.writer.link = link;
+  // A file read keeps the input's snaplen unless -s asks for less (0: unknown, the maximum).
+  oc.writer.snaplen = cfg.write.snaplen;
+  if (file && file->snaplen() != 0) oc.writer.snaplen = std::min(file->snaplen(), cfg.write.snaplen == 0 ? kMaxSnaplen : cfg.write.snaplen);
+  oc.producers = sources.size();
+  oc.queue_bytes = cfg.write_queue_bytes;
+  oc.flush_every_batch = cfg.write_flush_each;
+  // A file read waits for the disk (nothing is lost by waiting); live capture never does.
+  oc.wait_when_full = !live();
+  // -G live: the first file is named now; a file read names it from its first packet.
+  if (live()) oc.start_ns = realtime_ns();
+  auto o = PacketOutput::open(oc);
+  if (!o) return o.error();
+  output = std::move(*o);
   return {};
 }
 
 Result<void> Engine::Impl::open_tx() {
   if (cfg.tx.disabled) return {};
   const bool explicit_iface = !cfg.tx.iface.empty();
-  const std::string iface = explicit_iface ? cfg.tx.iface : live() ? cfg.capture.iface : std::string();
+  // "any" names no one interface to send on: no transmit path unless --tx-iface says one.
+  const std::string iface = explicit_iface                                ? cfg.tx.iface
+                            : live() && cfg.capture.iface != "any" ? cfg.capture.iface
+                                                                   : std::string();
   if (iface.empty()) return {};
   if (cfg.tx.queue == 0 || cfg.tx.queue > (1u << 20))
     return make_error(Errc::invalid_argument, "transmit queue must hold between 1 and 1048576 frames");

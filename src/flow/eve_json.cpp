@@ -11,8 +11,8 @@ constexpr std::size_t kBufSize = 64 * 1024;
 EveJsonWriter::EveJsonWriter(std::unique_ptr<LineOutput> out)
     : out_(std::move(out)), buf_(std::make_unique<char[]>(kBufSize)) {}
 
-Result<std::unique_ptr<EveJsonWriter>> EveJsonWriter::open(const std::string& path) {
-  auto out = LineOutput::open(path, "eve-json");
+Result<std::unique_ptr<EveJsonWriter>> EveJsonWriter::open(const std::string& path, const RotationPolicy& rotation) {
+  auto out = LineOutput::open(path, "eve-json", rotation);
   if (!out) return out.error();
   return std::make_unique<EveJsonWriter>(std::move(*out));
 }

@@ -2,8 +2,8 @@
 
 namespace riptide {
 
-Result<std::unique_ptr<EveJsonSink>> EveJsonSink::open(const std::string& path) {
-  auto w = EveJsonWriter::open(path);
+Result<std::unique_ptr<EveJsonSink>> EveJsonSink::open(const std::string& path, const RotationPolicy& rotation) {
+  auto w = EveJsonWriter::open(path, rotation);
   if (!w) return w.error();
   return std::make_unique<EveJsonSink>(std::move(*w));
 }

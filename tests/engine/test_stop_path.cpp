@@ -1,6 +1,7 @@
 // The stop path from the outside, as a user meets it: signals to the riptide command.
 // A second SIGINT ends a run whose analyzer never returns within 2 s, with the report and a
-// valid -w file; SIGUSR1 prints the report so far and the run goes on; SIGHUP stops cleanly.
+// valid -w file; SIGUSR1 prints the report so far and the run goes on; SIGTERM stops cleanly;
+// SIGHUP reopens the -w file (logrotate) and the run goes on.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -159,13 +160,13 @@ TEST_F(StopPath, Sigusr1PrintsTheReportSoFarAndTheRunGoesOn) {
   EXPECT_NE(err.find("processed    2,000 packets"), std::string::npos) << err;
 }
 
-TEST_F(StopPath, SighupStopsCleanlyWithReportAndFlows) {
+TEST_F(StopPath, SigtermStopsCleanlyWithReportAndFlows) {
   Child c({riptide_bin(), "read", "-r", d_.file("in.pcap"), "--flows-json", d_.file("flows.json"), "--plugin",
            plugin("slow:1000")},
           d_.file("err"));
-  ASSERT_TRUE(c.catches(SIGHUP, std::chrono::seconds(10))) << slurp(d_.file("err"));
+  ASSERT_TRUE(c.catches(SIGTERM, std::chrono::seconds(10))) << slurp(d_.file("err"));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  c.signal(SIGHUP);
+  c.signal(SIGTERM);
   const int status = c.wait_for(std::chrono::milliseconds(5000));
   const std::string err = slurp(d_.file("err"));
   EXPECT_EQ(status, 0) << err;
@@ -173,6 +174,34 @@ TEST_F(StopPath, SighupStopsCleanlyWithReportAndFlows) {
   EXPECT_EQ(err.find("processed    2,000 packets"), std::string::npos) << "stopped early: " << err;
   const std::string flows = slurp(d_.file("flows.json"));
   EXPECT_GT(count(flows, "\"event_type\":\"flow\""), 0u) << "flows of the packets seen are exported";
+}
+
+// logrotate's way: the file is renamed, SIGHUP makes -w open a new one under the old name.
+// Both files are complete, and together they hold every packet the report says was written.
+TEST_F(StopPath, SighupReopensTheWriteFileAndTheRunGoesOn) {
+  Child c({riptide_bin(), "read", "-r", d_.file("in.pcap"), "-w", d_.file("out.pcap"), "--stats-json",
+           d_.file("stats.json"), "--plugin", plugin("slow:1000")},
+          d_.file("err"));
+  ASSERT_TRUE(c.catches(SIGHUP, std::chrono::seconds(10))) << slurp(d_.file("err"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::filesystem::rename(d_.file("out.pcap"), d_.file("out.pcap.1"));
+  c.signal(SIGHUP);
+  const int status = c.wait_for(std::chrono::milliseconds(20000));
+  const std::string err = slurp(d_.file("err"));
+  EXPECT_EQ(status, 0) << err;
+  EXPECT_NE(err.find("processed    2,000 packets"), std::string::npos) << "SIGHUP does not stop: " << err;
+  const auto j = nlohmann::json::parse(slurp(d_.file("stats.json")));
+  EXPECT_EQ(j["pcap_written"].get<std::uint64_t>(), 2000u) << err;
+  EXPECT_EQ(j["pcap_files"].get<std::uint64_t>(), 2u) << err;
+  std::uint64_t total = 0;
+  for (const char* f : {"out.pcap.1", "out.pcap"}) {
+    const auto back = run_cmd(riptide_bin() + " read -q -r '" + d_.file(f) + "' --stats-json '" + d_.file("b.json") + "'");
+    EXPECT_EQ(back.status, 0) << f << ": " << back.out;
+    const auto n = nlohmann::json::parse(slurp(d_.file("b.json")))["captured"].get<std::uint64_t>();
+    EXPECT_GT(n, 0u) << f;
+    total += n;
+  }
+  EXPECT_EQ(total, 2000u);
 }
 
 // A factory that fails is refused by name: at start with status 2 (create), or at the end in

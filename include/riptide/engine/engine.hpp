@@ -49,6 +49,9 @@ class Engine {
   void request_stop() noexcept;
   // Async-signal-safe: the watching thread prints the report so far to stderr (SIGUSR1).
   void request_report() noexcept;
+  // Async-signal-safe: -w closes its file and opens it again under its name (SIGHUP, after
+  // logrotate moved it away). The run goes on.
+  void request_reopen() noexcept;
 
   // Snapshot of the figures so far (any thread).
   RunReport snapshot() const;

@@ -8,6 +8,7 @@
 #include "riptide/analyze/offload_pool.hpp"
 #include "riptide/capture/afpacket_config.hpp"
 #include "riptide/dispatch/dispatcher.hpp"
+#include "riptide/file/packet_writer.hpp"
 #include "riptide/transmit/tx_socket.hpp"
 
 namespace riptide {
@@ -48,6 +49,11 @@ struct EngineConfig {
   std::uint64_t max_packets = 0;  // -c: stop after this many packets (0: no limit)
   double duration_s = 0;          // stop after this long (0: no limit)
   std::string write_path;         // -w: pcap output ("" none, "-" stdout)
+  // -w's file: format (pcap, or pcapng by the name or --format), pcap's timestamp precision,
+  // rotation (-C/-G/-W); its snaplen is capture.snaplen (a file read: the input's).
+  PacketWriterOptions write;
+  bool write_flush_each = false;           // -U: flush after every batch the output thread takes
+  std::size_t write_queue_bytes = 8u << 20;  // -w queue per capture thread (live: full = counted drops)
   bool exit_on_iface_loss = false;
 
   bool quiet = false;                   // -q: no live status line

@@ -51,6 +51,7 @@ struct RunReport {
   std::vector<AnalyzerReport> analyzers;
 
   std::uint64_t pcap_written = 0, pcap_not_written = 0;  // -w
+  std::uint64_t pcap_queue_drops = 0, pcap_files = 0;     // -w: its queue was full; files opened
   std::uint64_t flow_records = 0, flow_records_dropped = 0;  // the flow meter's output
   std::vector<OutputStatus> outputs;  // every analyzer output, known at the end of a run
   std::string tx_iface;  // "" : no transmit path

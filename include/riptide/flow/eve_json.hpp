@@ -38,7 +38,8 @@ class EveJsonWriter final : public FlowSink {
 
   explicit EveJsonWriter(std::unique_ptr<LineOutput> out);
   // Creates or truncates `path`; "-" writes to standard output.
-  static Result<std::unique_ptr<EveJsonWriter>> open(const std::string& path);
+  // `rotation`: as LineOutput::open (--flows-rotate-mb/-s, --flows-files).
+  static Result<std::unique_ptr<EveJsonWriter>> open(const std::string& path, const RotationPolicy& rotation = {});
   ~EveJsonWriter() override;  // flushes, then closes a file it opened
   EveJsonWriter(const EveJsonWriter&) = delete;
   EveJsonWriter& operator=(const EveJsonWriter&) = delete;

@@ -18,7 +18,8 @@ class EveJsonSink final : public FlowRecordSink {
  public:
   // Opens (creates or truncates) `path` now, "-" for stdout: a path that cannot be opened is
   // an error before any capture.
-  static Result<std::unique_ptr<EveJsonSink>> open(const std::string& path);
+  // `rotation`: as LineOutput::open (--flows-rotate-mb/-s, --flows-files).
+  static Result<std::unique_ptr<EveJsonSink>> open(const std::string& path, const RotationPolicy& rotation = {});
   explicit EveJsonSink(std::unique_ptr<EveJsonWriter> w);
 
   std::string_view name() const noexcept override { return "flows"; }

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "riptide/core/result.hpp"
+#include "riptide/core/rotation.hpp"
 
 namespace riptide {
 
@@ -28,7 +29,16 @@ class LineOutput {
   // Creates or truncates `path`; "-" is standard output (not closed, never truncated).
   // `what` names the writer in errors ("eve-json"). The file is open when this returns, so a
   // path that cannot be opened fails here, before any capture.
-  static Result<std::unique_ptr<LineOutput>> open(const std::string& path, std::string what);
+  // With a rotation policy `path` is a pattern (core/rotation.hpp) and the output moves to its
+  // next file before a batch of lines that would take the file past the size, or once the
+  // interval (wall clock) is over; a file always ends on a whole line. With an interval and a
+  // ring but no size, the output ends after its last file: later records are counted in
+  // dropped(). A rotating output is never standard output.
+  static Result<std::unique_ptr<LineOutput>> open(const std::string& path, std::string what,
+                                                  const RotationPolicy& rotation = {});
+  // Async-signal-safe: every LineOutput that owns its file closes it and opens it again under
+  // its name before its next write (SIGHUP, after logrotate moved the files away).
+  static void request_reopen_all() noexcept;
   ~LineOutput();
   LineOutput(const LineOutput&) = delete;
   LineOutput& operator=(const LineOutput&) = delete;
@@ -50,6 +60,11 @@ class LineOutput {
  private:
   LineOutput(int fd, std::string target, std::string what, bool owned, bool truncatable, std::uint64_t offset);
   void fail(int err) noexcept;
+  // Before a write of `len` bytes: moves to the next file (rotation) or reopens (SIGHUP).
+  // False when the output has no file to write to any more.
+  bool prepare(std::size_t len) noexcept;
+  bool switch_to(const std::string& name) noexcept;
+  std::uint64_t write_chunk(const char* data, std::size_t len, std::uint64_t lines) noexcept;
 
   int fd_;
   std::string target_, what_;
@@ -57,6 +72,10 @@ class LineOutput {
   std::uint64_t offset_;  // end of the last complete line (truncatable files)
   std::uint64_t written_ = 0, dropped_ = 0;
   std::optional<Error> error_;
+  std::unique_ptr<RotationSchedule> schedule_;  // rotating outputs only
+  std::uint64_t lines_in_file_ = 0;
+  std::uint64_t reopen_seen_ = 0;
+  bool ended_ = false;
 };
 
 }  // namespace riptide

@@ -14,7 +14,7 @@
 
 namespace riptide {
 class TxSocket;
-class PcapWriter;
+class PacketWriter;
 }  // namespace riptide
 
 namespace riptide::gen {
@@ -45,14 +45,14 @@ class TxSocketSink final : public FrameSink {
 // Writes to a pcap file; a write error stops accepting frames (failed counts them).
 class PcapSink final : public FrameSink {
  public:
-  explicit PcapSink(PcapWriter& w) noexcept : w_(w) {}
+  explicit PcapSink(PacketWriter& w) noexcept : w_(w) {}
   std::size_t send(std::span<const std::span<const std::uint8_t>> frames,
                    std::span<const std::int64_t> ts_ns) noexcept override;
   std::uint64_t failed() const noexcept override { return failed_; }
   const Error* error() const noexcept { return has_error_ ? &error_ : nullptr; }
 
  private:
-  PcapWriter& w_;
+  PacketWriter& w_;
   std::uint64_t failed_ = 0;
   bool has_error_ = false;
   Error error_;
