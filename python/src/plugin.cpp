@@ -44,6 +44,11 @@ RIPTIDE_PLUGIN_ENTRY(args) {
     user_args = file.substr(py_end + 4);
     file.resize(py_end + 3);
   }
+  // riptide dlopens plugins RTLD_LOCAL, which hides libpython from the extension modules the
+  // interpreter loads next (_riptide, NumPy): make its symbols global first.
+  Dl_info py_info{};
+  if (dladdr(reinterpret_cast<void*>(&Py_IsInitialized), &py_info) != 0 && py_info.dli_fname)
+    dlopen(py_info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
   if (!Py_IsInitialized()) {
     // No signal handlers: Ctrl-C stays riptide's (stop cleanly, report).
     py::initialize_interpreter(false);
