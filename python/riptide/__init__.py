@@ -138,7 +138,7 @@ class Run:
 
 
 def read(path: str, filter: str | None = None, *, packets: bool = False, batch_size: int = 4096,
-         queue: int = 16, count: int | None = None, flows: bool = False, flows_path: str | None = None,
+         queue: int = 32, count: int | None = None, flows: bool = False, flows_path: str | None = None,
          stats_json: str | None = None, **engine) -> Run:
     """Reads a pcap or pcapng file (``-`` for stdin) through riptide's decoder.
 
@@ -152,7 +152,7 @@ def read(path: str, filter: str | None = None, *, packets: bool = False, batch_s
 
 
 def capture(iface: str, filter: str | None = None, *, threads: int = 1, duration: float | None = None,
-            count: int | None = None, packets: bool = False, batch_size: int = 4096, queue: int = 16,
+            count: int | None = None, packets: bool = False, batch_size: int = 4096, queue: int = 32,
             flows: bool = False, flows_path: str | None = None, stats_json: str | None = None, **engine) -> Run:
     """Captures live on ``iface`` (AF_PACKET TPACKET_V3, ``threads`` sockets in one fanout group).
 

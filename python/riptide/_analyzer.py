@@ -165,7 +165,7 @@ class _Driver:
 
 
 def run(analyzer: Analyzer, *, file: str | None = None, iface: str | None = None, filter: str | None = None,
-        batch_size: int = 4096, queue: int = 16, packets: bool = False, **engine) -> dict:
+        batch_size: int = 4096, queue: int = 32, packets: bool = False, **engine) -> dict:
     """Runs ``analyzer`` inside the engine over a file or a live interface, on this thread,
     until the input ends, ``duration``/``count`` is reached or Ctrl-C; returns the report
     (the names of ``--stats-json``). Other settings as riptide.read() / riptide.capture()."""

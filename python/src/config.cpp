@@ -86,7 +86,7 @@ SessionConfig parse_config(const ::py::dict& kw) {
   c.feed_enabled = get<bool>(kw, "batches", true);
   f.name = get<std::string>(kw, "name", "python");
   f.batch_packets = ranged<std::size_t>(kw, "batch_size", 4096, 1, 1u << 22);
-  f.slots = ranged<std::size_t>(kw, "queue", 16, 2, 1u << 16);
+  f.slots = ranged<std::size_t>(kw, "queue", 32, 2, 1u << 16);
   f.with_bytes = get<bool>(kw, "packets", false);
   f.wait_when_full = get<bool>(kw, "wait_when_full", !live);
   f.max_delay_ns = static_cast<std::int64_t>(ranged<double>(kw, "max_delay", 0.02, 0.0001, 60) * 1e9);

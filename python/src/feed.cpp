@@ -65,6 +65,7 @@ void Feed::publish(Slot* s) {
       return;
     }
     ready_[(head_ + count_++) % ready_.size()] = s;
+    queued_.store(count_, std::memory_order_relaxed);
     ++p.published;
   }
   auto& f = *figs_[s->thread];
@@ -110,7 +111,7 @@ Feed::Pop Feed::pop(Slot*& out, std::int64_t timeout_ns) {
   if (count_ == 0) return all_done() || closed_ ? Pop::end : Pop::timeout;
   out = ready_[head_];
   head_ = (head_ + 1) % ready_.size();
-  --count_;
+  queued_.store(--count_, std::memory_order_relaxed);
   last_thread_ = out->thread;
   return Pop::batch;
 }
@@ -234,7 +235,7 @@ class FeedAnalyzer final : public Analyzer {
   }
   void maybe_hand_over() {
     if (!cur_ || cur_->n == 0) return;
-    if (feed_->consumer_waiting() || monotonic_ns() - cur_->first_mono >= feed_->config().max_delay_ns) hand_over();
+    if (feed_->consumer_idle() || monotonic_ns() - cur_->first_mono >= feed_->config().max_delay_ns) hand_over();
   }
   // Python's exceptions since the last call, as the engine counts an analyzer's: one error
   // each, the first one's message printed.

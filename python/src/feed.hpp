@@ -26,7 +26,7 @@ namespace riptide::py {
 struct FeedConfig {
   std::string name = "python";
   std::size_t batch_packets = 4096;  // packets per slot
-  std::size_t slots = 16;            // per packet thread
+  std::size_t slots = 32;            // per packet thread
   bool with_bytes = false;           // also copy the packet bytes
   std::size_t slot_bytes = 0;        // bytes per slot; 0: derived from batch_packets
   bool wait_when_full = false;       // files: wait for Python instead of dropping
@@ -68,7 +68,11 @@ class Feed {
   // Marks thread t finished, then waits until Python has processed every batch it sent
   // (so that Python's errors and figures reach the report), or the consumer closed.
   void producer_done(std::size_t t);
-  bool consumer_waiting() const noexcept { return waiting_.load(std::memory_order_relaxed); }
+  // The consumer sleeps with nothing queued: a part-filled slot is worth handing over now.
+  // Otherwise it keeps filling, so that a short stall of Python is not spent on tiny slots.
+  bool consumer_idle() const noexcept {
+    return waiting_.load(std::memory_order_relaxed) && queued_.load(std::memory_order_relaxed) == 0;
+  }
 
   // The consumer. pop() first marks the previously popped batch as processed.
   enum class Pop { batch, timeout, end };
@@ -109,6 +113,7 @@ class Feed {
   std::size_t last_thread_ = SIZE_MAX;  // the batch the consumer holds
   bool closed_ = false;
   std::atomic<bool> waiting_{false};
+  std::atomic<std::size_t> queued_{0};  // count_, readable without the lock
   std::mutex send_mu_;
   AnalyzerContext* ctx0_ = nullptr;
 };
