@@ -92,23 +92,32 @@ void Feed::producer_done(std::size_t t) {
   free_cv_.wait(lk, [&] { return closed_ || p.completed >= p.published; });
 }
 
-Feed::Pop Feed::pop(Slot*& out, std::int64_t timeout_ns) {
+bool Feed::all_done_locked() const {
+  return !per_.empty() && std::all_of(per_.begin(), per_.end(), [](const auto& p) { return p->done; });
+}
+
+void Feed::ack_locked() {
+  if (last_thread_ == SIZE_MAX) return;
+  ++per_[last_thread_]->completed;
+  figs_[last_thread_]->batches_done.fetch_add(1, std::memory_order_relaxed);
+  last_thread_ = SIZE_MAX;
+  free_cv_.notify_all();
+}
+
+void Feed::wait_ready(std::int64_t timeout_ns) {
   std::unique_lock lk(mu_);
-  if (last_thread_ != SIZE_MAX) {
-    ++per_[last_thread_]->completed;
-    figs_[last_thread_]->batches_done.fetch_add(1, std::memory_order_relaxed);
-    last_thread_ = SIZE_MAX;
-    free_cv_.notify_all();
-  }
-  const auto all_done = [&] {
-    return !per_.empty() && std::all_of(per_.begin(), per_.end(), [](const auto& p) { return p->done; });
-  };
-  if (count_ == 0 && !all_done()) {
-    waiting_.store(true, std::memory_order_relaxed);
-    ready_cv_.wait_for(lk, std::chrono::nanoseconds(timeout_ns), [&] { return count_ != 0 || all_done() || closed_; });
-    waiting_.store(false, std::memory_order_relaxed);
-  }
-  if (count_ == 0) return all_done() || closed_ ? Pop::end : Pop::timeout;
+  ack_locked();
+  if (count_ != 0 || all_done_locked() || closed_) return;
+  waiting_.store(true, std::memory_order_relaxed);
+  ready_cv_.wait_for(lk, std::chrono::nanoseconds(timeout_ns), [&] { return count_ != 0 || all_done_locked() || closed_; });
+  waiting_.store(false, std::memory_order_relaxed);
+}
+
+Feed::Pop Feed::pop(Slot*& out, std::int64_t timeout_ns) {
+  if (timeout_ns > 0) wait_ready(timeout_ns);
+  std::lock_guard lk(mu_);
+  ack_locked();
+  if (count_ == 0) return all_done_locked() || closed_ ? Pop::end : Pop::timeout;
   out = ready_[head_];
   head_ = (head_ + 1) % ready_.size();
   queued_.store(--count_, std::memory_order_relaxed);
@@ -139,7 +148,7 @@ void Feed::close() {
 
 bool Feed::ended() {
   std::lock_guard lk(mu_);
-  return count_ == 0 && !per_.empty() && std::all_of(per_.begin(), per_.end(), [](const auto& p) { return p->done; });
+  return count_ == 0 && all_done_locked();
 }
 
 void Feed::report_error(std::size_t t, const std::string& msg) {

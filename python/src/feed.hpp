@@ -74,9 +74,10 @@ class Feed {
     return waiting_.load(std::memory_order_relaxed) && queued_.load(std::memory_order_relaxed) == 0;
   }
 
-  // The consumer. pop() first marks the previously popped batch as processed.
+  // The consumer. pop() and wait_ready() first mark the previously popped batch processed.
   enum class Pop { batch, timeout, end };
-  Pop pop(Slot*& out, std::int64_t timeout_ns);
+  Pop pop(Slot*& out, std::int64_t timeout_ns);  // timeout 0: take what is there, no wait
+  void wait_ready(std::int64_t timeout_ns);       // until a batch is there, the end, or the timeout
   void release(Slot* s);  // its contents were copied out: the producer may refill it
   void account(std::size_t t, std::uint64_t busy_ns);
   void close();           // no more consumer: producers stop waiting and drop
@@ -95,6 +96,8 @@ class Feed {
   std::size_t threads() const noexcept { return figs_.size(); }
 
  private:
+  bool all_done_locked() const;
+  void ack_locked();
   struct PerThread {
     std::vector<std::unique_ptr<Slot>> slots;
     std::vector<Slot*> free;

@@ -41,14 +41,15 @@ py::dtype& record_dtype() {
 
 // (thread, meta, data, offsets) for a batch, None at the end, () when the wait timed out.
 py::object next_batch(Feed& feed, double timeout_s) {
-  // A Ctrl-C that arrived since the last call surfaces here, before a batch is taken.
-  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-  Slot* s = nullptr;
-  Feed::Pop r;
+  // Wait first, then look for a Ctrl-C, then take the batch: an interrupt raised here never
+  // carries away a batch already taken from the queue.
   {
     py::gil_scoped_release nogil;
-    r = feed.pop(s, static_cast<std::int64_t>(timeout_s * 1e9));
+    feed.wait_ready(static_cast<std::int64_t>(timeout_s * 1e9));
   }
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  Slot* s = nullptr;
+  const Feed::Pop r = feed.pop(s, 0);
   if (r == Feed::Pop::end) return py::none();
   if (r == Feed::Pop::timeout) return py::tuple();
   const std::size_t n = s->n, t = s->thread;

@@ -2,6 +2,7 @@
 captures the host side with a Python analyzer inside the engine."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -126,3 +127,29 @@ def test_capture_iterator_and_cli_python(veth, riptide_bin, tmp_path):
     assert f"python saw {sent}" in cap.stdout
     rep = json.loads(stats.read_text())
     assert rep["analyzers"]["python:C"]["queue_drops"] == 0 and rep["captured"] == sent
+
+
+def test_ctrl_c_stops_a_capture_cleanly(veth, riptide_bin, tmp_path):
+    script = tmp_path / "cap.py"
+    script.write_text("import json, sys, riptide\n"
+                      "run = riptide.capture(sys.argv[1], 'udp', tx=False)\n"
+                      "print('ready', flush=True)\n"
+                      "seen = sum(len(b) for b in run)\n"
+                      "rep = run.report()\n"
+                      "print(json.dumps({'interrupted': run.interrupted, 'seen': seen, 'captured': rep['captured'],\n"
+                      "                  'kernel_drops': rep['kernel_drops'], 'ledger': rep['ledger_balanced']}))\n")
+    env = dict(os.environ, PYTHONPATH=str(Path(riptide.__file__).parent.parent))
+    proc = subprocess.Popen([sys.executable, str(script), veth.host], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+        sent = gen_sent(start_gen(riptide_bin, veth, 50_000, 50_000, delay=0))
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    r = json.loads(out.strip().splitlines()[-1])
+    assert r["interrupted"] and r["ledger"]
+    assert r["seen"] == r["captured"] == sent and r["kernel_drops"] == 0, r
