@@ -153,3 +153,28 @@ def test_ctrl_c_stops_a_capture_cleanly(veth, riptide_bin, tmp_path):
     r = json.loads(out.strip().splitlines()[-1])
     assert r["interrupted"] and r["ledger"]
     assert r["seen"] == r["captured"] == sent and r["kernel_drops"] == 0, r
+
+
+class Sender(Counter):
+    """Answers the first batch with five frames through riptide's transmit path."""
+
+    def on_batch(self, batch):
+        super().on_batch(batch)
+        if self.packets == len(batch):
+            self.results = [self.send(b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x88\xb5" + bytes(46))
+                            for _ in range(5)]
+
+
+def test_python_analyzer_sends_frames_live(veth, riptide_bin):
+    count = 10_000
+    gen = start_gen(riptide_bin, veth, 20_000, count)
+    a = Sender()
+    try:
+        # No filter: the capture would see our own frames if they came back.
+        rep = riptide.run(a, iface=veth.host, duration=4)
+    finally:
+        sent = gen_sent(gen)
+    assert a.results == [True] * 5
+    assert rep["analyzers"]["python:Sender"]["sent"] == 5 and rep["tx_sent"] == 5, rep
+    # Our own frames are not captured back: the capture saw exactly gen's packets.
+    assert rep["captured"] == sent == a.packets
