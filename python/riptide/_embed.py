@@ -36,13 +36,15 @@ def load(path: str, args: str, wait: bool):
 
     def finish():
         t = holder["thread"]
-        t.join()
+        if t.is_alive() or t.ident is not None:
+            t.join()
         if holder["driver"].stop_error is not None:
             raise holder["driver"].stop_error
 
-    capsule, feed = _riptide._plugin_factory(settings, finish)
+    def start():  # from the engine, once every packet thread's instance exists
+        holder["thread"].start()
+
+    capsule, feed = _riptide._plugin_factory(settings, start, finish)
     driver = _Driver(analyzer, feed)
-    thread = threading.Thread(target=driver.run, name="riptide-python", daemon=True)
-    holder.update(thread=thread, driver=driver)
-    thread.start()
+    holder.update(thread=threading.Thread(target=driver.run, name="riptide-python", daemon=True), driver=driver)
     return capsule

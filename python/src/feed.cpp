@@ -38,7 +38,12 @@ std::size_t Feed::add_thread() {
   head_ = 0;
   per_.push_back(std::move(p));
   figs_.push_back(std::make_unique<FeedFigures>());
-  pending_.push_back(std::make_unique<std::atomic<std::uint64_t>>(0));
+  pending_.push_back(std::make_unique<std::atomic<std::uint64_t>>(early_errors_));
+  if (early_errors_ != 0) {
+    figs_[t]->python_errors.store(early_errors_, std::memory_order_relaxed);
+    per_[t]->first_error = std::move(early_error_);
+    early_errors_ = 0;
+  }
   return t;
 }
 
@@ -152,9 +157,15 @@ bool Feed::ended() {
 }
 
 void Feed::report_error(std::size_t t, const std::string& msg) {
+  std::lock_guard lk(mu_);
+  if (per_.empty()) {
+    // Before the engine made its instances (the analyzer's on_start in --python): kept for
+    // the first packet thread.
+    if (early_errors_++ == 0) early_error_ = msg;
+    return;
+  }
   if (t >= per_.size()) t = 0;
   figs_[t]->python_errors.fetch_add(1, std::memory_order_relaxed);
-  std::lock_guard lk(mu_);
   if (per_[t]->first_error.empty()) per_[t]->first_error = msg;
   pending_[t]->fetch_add(1, std::memory_order_relaxed);
 }
@@ -183,7 +194,10 @@ class FeedAnalyzer final : public Analyzer {
  public:
   FeedAnalyzer(std::shared_ptr<Feed> feed, std::size_t t) : feed_(std::move(feed)), t_(t), name_(feed_->config().name) {}
   std::string_view name() const noexcept override { return name_; }
-  void on_start(AnalyzerContext& ctx) override { feed_->producer_start(t_, &ctx); }
+  void on_start(AnalyzerContext& ctx) override {
+    feed_->producer_start(t_, &ctx);
+    feed_->run_once();
+  }
 
   void on_packet(const PacketMeta& meta, const PacketView& pkt) override { on_packets({&meta, 1}, {&pkt, 1}); }
 

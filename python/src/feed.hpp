@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,16 @@ class Feed {
   // Frames from Python: through thread 0's context while it runs, refused (counted) after.
   bool send(const std::uint8_t* p, std::size_t n);
 
+  // Runs `fn` once, from the first instance's on_start, when every instance exists: the
+  // --python driver thread starts there, so it never sees the feed while threads are added.
+  void set_on_run(std::function<void()> fn) { on_run_ = std::move(fn); }
+  void run_once() {
+    std::call_once(run_once_, [this] {
+      if (on_run_) on_run_();
+      on_run_ = nullptr;
+    });
+  }
+
   FeedFigures& figures(std::size_t t) { return *figs_[t]; }
   std::size_t threads() const noexcept { return figs_.size(); }
 
@@ -114,9 +125,13 @@ class Feed {
   std::vector<std::unique_ptr<FeedFigures>> figs_;
   std::vector<std::unique_ptr<std::atomic<std::uint64_t>>> pending_;
   std::size_t last_thread_ = SIZE_MAX;  // the batch the consumer holds
+  std::uint64_t early_errors_ = 0;       // reported before any packet thread existed
+  std::string early_error_;
   bool closed_ = false;
   std::atomic<bool> waiting_{false};
   std::atomic<std::size_t> queued_{0};  // count_, readable without the lock
+  std::once_flag run_once_;
+  std::function<void()> on_run_;
   std::mutex send_mu_;
   AnalyzerContext* ctx0_ = nullptr;
 };

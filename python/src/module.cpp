@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "config.hpp"
@@ -148,7 +149,7 @@ PYBIND11_MODULE(_riptide, m) {
       .def_property_readonly("feed", [](Session& s) { return s.feed(); });
 
   // For the --python plugin: a factory the riptide command owns, fed to a Python driver.
-  m.def("_plugin_factory", [](const py::dict& kw, py::object on_finish) {
+  m.def("_plugin_factory", [](const py::dict& kw, py::object on_run, py::object on_finish) {
     FeedConfig fc;
     fc.name = kw.contains("name") ? kw["name"].cast<std::string>() : "python";
     if (kw.contains("batch_size")) fc.batch_packets = kw["batch_size"].cast<std::size_t>();
@@ -170,6 +171,16 @@ PYBIND11_MODULE(_riptide, m) {
       }
       holder->release().dec_ref();  // under the GIL: the factory is destroyed without it
       if (!err.empty()) throw std::runtime_error(err);
+    });
+    auto run = std::make_shared<py::object>(std::move(on_run));
+    feed->set_on_run([run] {
+      py::gil_scoped_acquire gil;
+      try {
+        (*run)();
+      } catch (py::error_already_set& e) {
+        std::fprintf(stderr, "riptide: --python: the analyzer's thread did not start: %s\n", e.what());
+      }
+      run->release().dec_ref();
     });
     return py::make_tuple(py::capsule(static_cast<void*>(f), "riptide.AnalyzerFactory"), feed);
   });
