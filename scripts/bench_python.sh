@@ -3,7 +3,7 @@
 # against dpkt and scapy on a slice of it (they are far slower), scaled to packets per second,
 # each pinned to one CPU (riptide's engine thread and the Python thread share it). The slice is
 # also counted by riptide, and the three must agree on the per-source totals.
-#   PACKETS=10000000 FLOWS=100000 SLICE=200000 SCAPY_SLICE=20000 RUNS=3 PIN=1 BATCH=65536
+#   PACKETS=10000000 FLOWS=100000 SLICE=200000 SCAPY_SLICE=20000 RUNS=3 PIN=1 BATCH=4096
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PACKETS=${PACKETS:-10000000}
@@ -12,7 +12,7 @@ SLICE=${SLICE:-200000}
 SCAPY_SLICE=${SCAPY_SLICE:-20000}
 RUNS=${RUNS:-3}
 PIN=${PIN:-1}
-BATCH=${BATCH:-65536}
+BATCH=${BATCH:-4096}
 WORK=${WORKDIR:-/var/tmp/riptide-bench}
 BUILD=${BUILD_DIR:-$PWD/build/release}
 RT=$BUILD/apps/riptide

@@ -60,7 +60,7 @@ def by_scapy(path, _):
 
 def main():
     how, path = sys.argv[1], sys.argv[2]
-    batch = int(sys.argv[3]) if len(sys.argv) > 3 else 65536
+    batch = int(sys.argv[3]) if len(sys.argv) > 3 else 4096
     fn = {"riptide": by_riptide, "dpkt": by_dpkt, "scapy": by_scapy}[how]
     # Imports are not the job: done before the clock starts.
     if how == "riptide":
