@@ -140,6 +140,10 @@ def test_errors_are_exceptions():
         riptide.read(str(path), filter="tcp and and")
     with pytest.raises(ValueError, match="unknown option"):
         riptide.read(str(path), bogus=1)
+    with pytest.raises(riptide.Error, match="not a pcap or pcapng file"):
+        riptide.read(__file__)
+    with pytest.raises(ValueError, match="threads"):
+        riptide.capture("lo", threads=0)
 
 
 def test_leaving_a_loop_early_stops_the_run():
