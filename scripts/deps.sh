@@ -8,6 +8,7 @@ PKGS=(
   tshark tcpdump netsniff-ng softflowd pmacct nfdump
   prometheus
   iproute2 procps util-linux libcap2-bin ethtool python3 gnuplot-nox time
+  python3-dev python3-numpy python3-pytest pybind11-dev python3-dpkt python3-scapy
 )
 missing=()
 for p in "${PKGS[@]}"; do

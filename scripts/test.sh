@@ -24,7 +24,10 @@ cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DRIPTIDE_WERROR
       -DRIPTIDE_BUILD_TESTS=ON -DRIPTIDE_BUILD_APPS=ON -DRIPTIDE_BUILD_BENCH=ON -DRIPTIDE_BUILD_FUZZ=OFF >/dev/null
 ninja -C build/release -j"$JOBS"
 step "Release tests"
-"${CTEST[@]}" --test-dir build/release
+"${CTEST[@]}" --test-dir build/release -LE python
+
+step "Python module tests (pytest: the corpus against riptide read and tshark, Python analyzers, live)"
+"${CTEST[@]}" --test-dir build/release -L python
 
 step "The demo (README's first command): 350k pkt/s through a veth pair, checked for zero loss"
 if [[ $(id -u) -eq 0 ]]; then

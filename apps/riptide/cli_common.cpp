@@ -15,6 +15,7 @@
 #include "riptide/gen/seq_check.hpp"
 #include "riptide/ipfix/ipfix_exporter.hpp"
 #include "riptide/engine/engine.hpp"
+#include "python_hook.hpp"
 
 namespace riptide::app {
 namespace {
@@ -153,6 +154,11 @@ Result<std::vector<std::unique_ptr<AnalyzerFactory>>> build_analyzers(const RunO
     if (!p) return p.error();
     v.push_back(std::move(*p));
   }
+  for (const auto& file : o.python) {
+    auto p = load_python_analyzer(file, o.engine.backend == Backend::file);
+    if (!p) return p.error();
+    v.push_back(std::move(*p));
+  }
   if (v.empty()) return Error{Errc::invalid_argument, "--no-flows leaves no analyzer: add --analyzer or --plugin"};
   return v;
 }
@@ -214,6 +220,8 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_option("--worker-ring", e.dispatch.ring_slots, "dispatch topology: packets each worker queue holds")
       ->check(CLI::Range(16, 1 << 22));
   app.add_option("--plugin", o.plugins, "load an analyzer from a shared object: PATH.so or PATH.so:ARGS (repeatable)")
+      ->allow_extra_args(false);
+  app.add_option("--python", o.python, "run the riptide.Analyzer class of a Python file: FILE.py or FILE.py:ARGS (repeatable)")
       ->allow_extra_args(false);
   app.add_option("--offload-threads", e.offload.threads, "threads running analyzers' offloaded calculations (0: refuse them)")
       ->check(CLI::Range(0u, 256u));

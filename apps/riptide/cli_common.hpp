@@ -24,6 +24,7 @@ struct RunOptions {
   std::vector<std::string> filter_words;  // trailing expression, tcpdump style
   bool no_resolve = false;                // -n: accepted for tcpdump habits; riptide never resolves names
   std::vector<std::string> plugins;       // --plugin path.so[:args], in order
+  std::vector<std::string> python;        // --python FILE.py[:args], after the plugins
   double flow_closed_s = 10;
   // --analyzer: built-in analyzers besides the flow meter, in order ("reporter", "heavy-hitters").
   std::vector<std::string> analyzers;

@@ -209,7 +209,13 @@ void Engine::Impl::register_metrics() {
           return g;
         }()};
     constexpr std::size_t kFixed = 6;
-    for (const auto& c : cnames) d.push_back(counter("analyzer_" + metric_word(c), "the analyzer's own counter '" + c + "'", l));
+    // An analyzer's own "*_drops" counter is a drop point of that analyzer (its view of the
+    // packets, e.g. a Python analyzer's full queue), listed with the other drops.
+    for (const auto& c : cnames)
+      d.push_back(c.ends_with("_drops")
+                      ? drop("analyzer_" + metric_word(c), "the analyzer's own drop counter '" + c + "'", DropKind::analyzer,
+                             "that analyzer cannot keep up: it missed these packets, capture did not", l)
+                      : counter("analyzer_" + metric_word(c), "the analyzer's own counter '" + c + "'", l));
     metrics.add_group(std::move(d), [this, f, cnames, kFixed](std::span<MetricValue> v) {
       std::uint64_t errs = 0, disabled = 0, fires = 0, missed = 0, pkts = 0, busy = 0;
       std::vector<std::uint64_t> sums(cnames.size(), 0);

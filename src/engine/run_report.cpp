@@ -195,6 +195,7 @@ std::string format_report(const RunReport& r) {
     else line(o, "  the ledger does not add up: some packets are not accounted for (a riptide bug: please report it)");
   }
   list(DropKind::work, "work analyzers asked for that was not done (frames, calculations; not packets):");
+  list(DropKind::analyzer, "packets an analyzer did not see (captured and seen by the others):");
   for (const auto& a : r.analyzers)
     if (a.errors)
       line(o, "    analyzer %s threw %s time(s)%s: a bug in that analyzer; it did not see %s packets, the other analyzers saw them",
