@@ -77,7 +77,12 @@ void OffloadPool::run_thread() {
       o.ready.fetch_add(1, std::memory_order_release);
     }
     o.cv.notify_all();
+    if (o.waker) o.waker();
   }
+}
+
+void OffloadPool::set_waker(std::size_t owner, std::function<void()> fn) {
+  if (owner < owners_.size()) owners_[owner]->waker = std::move(fn);
 }
 
 std::size_t OffloadPool::collect(std::size_t owner, std::vector<OffloadDone>& out) {

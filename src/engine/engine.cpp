@@ -124,6 +124,16 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
     impl->dispatcher = std::move(*d);
     impl->handler = std::make_unique<Impl::Handler>(*impl);
   }
+  // An offloaded result wakes the thread that owns it out of its wait (the source's poll,
+  // the worker's futex), so done() runs now rather than at the next batch or tick.
+  if (impl->pool) {
+    for (std::size_t i = 0; i < nsets; ++i) {
+      if (impl->dispatcher)
+        impl->pool->set_waker(i, [d = impl->dispatcher.get(), i] { d->wake(i); });
+      else
+        impl->pool->set_waker(i, [s = impl->sources[i].get()] { s->wake(); });
+    }
+  }
   impl->register_metrics();
   if (!cfg.metrics_listen.empty()) {
     auto m = MetricsServer::start(cfg.metrics_listen, impl->metrics);

@@ -55,6 +55,7 @@ class FakeContext final : public AnalyzerContext {
     return true;
   }
 
+  using AnalyzerContext::offload;  // the (work, done) form
   bool offload(std::unique_ptr<OffloadTask> task) override {
     if (offload_mode == Offload::refuse) {
       ++offloads_refused;

@@ -130,5 +130,34 @@ TEST(OffloadPool, NoThreadsRefusesAndStopRefuses) {
   EXPECT_EQ((*q)->stats().refused, 1u);
 }
 
+// The waker is how a result cuts the owner's wait short: called once per finished task of
+// that owner (and only that owner), after the task is ready to collect.
+TEST(OffloadPool, FinishedTaskCallsItsOwnersWaker) {
+  auto p = OffloadPool::create({1, 8}, 2);
+  ASSERT_TRUE(p);
+  std::atomic<int> woke0{0}, woke1{0};
+  std::atomic<int> ready_when_woken{0};
+  OffloadPool* pool = p->get();
+  (*p)->set_waker(0, [&, pool] {
+    if (pool->ready(0)) ready_when_woken.fetch_add(1);
+    woke0.fetch_add(1);
+  });
+  (*p)->set_waker(1, [&] { woke1.fetch_add(1); });
+  Gate g;
+  g.release();
+  int completed = 0;
+  ASSERT_TRUE((*p)->submit(0, 0, std::make_unique<GatedTask>(g, completed)));
+  ASSERT_TRUE((*p)->submit(0, 0, std::make_unique<GatedTask>(g, completed)));
+  (*p)->wait_idle(0);
+  for (int i = 0; i < 500 && woke0.load() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(woke0.load(), 2);
+  EXPECT_EQ(ready_when_woken.load(), 2);
+  EXPECT_EQ(woke1.load(), 0);
+  EXPECT_TRUE((*p)->ready(0));
+  EXPECT_FALSE((*p)->ready(1));
+  EXPECT_EQ(collect_all(**p, 0, 2).size(), 2u);
+  EXPECT_FALSE((*p)->ready(0));
+}
+
 }  // namespace
 }  // namespace riptide

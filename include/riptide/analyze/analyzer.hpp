@@ -41,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "riptide/analyze/offload_task.hpp"
 #include "riptide/core/packet.hpp"
 #include "riptide/decode/metadata.hpp"
 
@@ -78,17 +79,6 @@ class PacketErrors final : public std::exception {
   std::exception_ptr first_;
 };
 
-// A long calculation handed off the packet path. run() executes on a compute-pool thread;
-// complete() then executes on the submitting analyzer's own thread (between batches or on a
-// tick), so it may touch the analyzer's state without locks. The task owns whatever snapshot
-// of state it needs: run() must not touch the analyzer.
-class OffloadTask {
- public:
-  virtual ~OffloadTask() = default;
-  virtual void run() = 0;
-  virtual void complete() = 0;
-};
-
 enum class TimeBase : std::uint8_t {
   wall,    // CLOCK_REALTIME: fires even when no packet arrives
   packet,  // packet timestamps: deterministic on files, follows the traffic live
@@ -109,7 +99,17 @@ class AnalyzerContext {
   virtual bool send(std::span<const std::uint8_t> frame) = 0;
   // Submits a long calculation to the bounded compute pool. Never blocks: false (and the
   // task is destroyed, counted as offload_refused) when the pool's queue is full.
+  // The guarantees are in offload_task.hpp: complete() runs on this thread before on_stop.
   virtual bool offload(std::unique_ptr<OffloadTask> task) = 0;
+  // The same with callables: work() -> R runs on the pool, then done(R) on this analyzer's
+  // thread, woken as soon as work returns (see offload_task.hpp). Capture a snapshot by
+  // value in work, never `this`; done may capture `this`.
+  //   ctx.offload([counts = counts_] { return expensive(counts); },
+  //               [this](Result r) { last_ = r; });
+  template <class Work, class Done>
+  bool offload(Work work, Done done) {
+    return offload(make_offload_task(std::move(work), std::move(done)));
+  }
   // Calls fn(now) every `period` of the given time base, on this analyzer's thread, until
   // on_stop. Register in on_start. Returns false for a zero period.
   virtual bool add_timer(std::chrono::nanoseconds period, TimeBase base, std::function<void(TimestampNs now)> fn) = 0;
