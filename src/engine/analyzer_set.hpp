@@ -40,6 +40,7 @@ inline TimestampNs monotonic_ns(clockid_t clock = CLOCK_MONOTONIC) noexcept {
 struct ThreadServices {
   OffloadPool* pool = nullptr;
   TxQueue* tx = nullptr;
+  const InterfaceInfo* iface = nullptr;  // the capture interface (live)
 };
 
 class ThreadContext final : public AnalyzerContext {
@@ -49,6 +50,9 @@ class ThreadContext final : public AnalyzerContext {
   std::size_t thread_index() const noexcept override { return index_; }
   std::size_t thread_count() const noexcept override { return count_; }
   bool live() const noexcept override { return live_; }
+  const InterfaceInfo& interface() const noexcept override {
+    return svc_.iface ? *svc_.iface : AnalyzerContext::interface();
+  }
   bool send(std::span<const std::uint8_t> frame) override;
   bool offload(std::unique_ptr<OffloadTask> task) override;
   using AnalyzerContext::offload;  // the (work, done) form

@@ -12,6 +12,7 @@
 
 #include "engine/dispatch_handler.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/iface_info.hpp"
 #include "riptide/core/clock.hpp"
 #include "riptide/core/futex.hpp"
 #include "engine/metrics_server.hpp"
@@ -108,7 +109,8 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
     if (!p) return p.error();
     impl->pool = std::move(*p);
   }
-  const engine::ThreadServices svc{impl->pool.get(), impl->txq.get()};
+  if (impl->live()) impl->iface_info = engine::read_interface_info(cfg.capture.iface);
+  const engine::ThreadServices svc{impl->pool.get(), impl->txq.get(), &impl->iface_info};
   for (std::size_t i = 0; i < nsets; ++i) {
     auto set = std::make_unique<engine::AnalyzerSet>(i, nsets, impl->live(), cfg.analyzer_limits, svc);
     for (auto& f : impl->factories)

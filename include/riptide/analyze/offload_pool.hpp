@@ -31,6 +31,13 @@ namespace riptide {
 struct OffloadConfig {
   unsigned threads = 1;           // compute threads (0: every offload is refused)
   std::size_t queue_capacity = 64;  // tasks waiting for a thread, over all owners
+  // Where and how the threads run, so a CPU-bound calculation cannot take a capture core:
+  // the CPUs they may use (empty: any), SCHED_BATCH (the scheduler treats them as CPU hogs and
+  // preempts them less eagerly in favour of them), and a nice value (0..19: lower weight than
+  // capture threads when they share a CPU).
+  std::vector<int> cpus;
+  bool batch = true;
+  int nice = 10;
 };
 
 struct OffloadStats {
@@ -39,6 +46,7 @@ struct OffloadStats {
   std::uint64_t completed = 0;       // handed back to the owner by collect()
   std::uint64_t failed = 0;          // run() threw; complete() is not called for those
   std::int64_t max_latency_ns = 0;   // longest submit -> collect
+  std::uint64_t placement_failed = 0;  // threads the CPUs / priority could not be applied to
 };
 
 // A finished task as its owner receives it.
@@ -112,6 +120,8 @@ class OffloadPool {
   std::vector<std::thread> threads_;
   std::atomic<std::uint64_t> submitted_{0}, refused_{0}, completed_{0}, failed_{0};
   std::atomic<std::int64_t> max_latency_ns_{0};
+  std::atomic<std::uint64_t> placement_failed_{0};
+  void place_thread() noexcept;
 };
 
 }  // namespace riptide
