@@ -44,6 +44,9 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
   app.add_option("--fanout", fanout, "how the kernel spreads packets over --threads: hash (flow-affine), cpu, lb, qm, rollover")
       ->check(CLI::IsMember({"hash", "cpu", "lb", "qm", "rollover"}));
   app.add_option("--cpus", cpus, "CPUs to pin to, capture threads first, then workers (e.g. 1 or 1,0)");
+  std::string offload_cpus;
+  app.add_option("--offload-cpus", offload_cpus,
+                 "CPUs the offload threads may run on (e.g. 0 or 0,1); they always run at batch priority (SCHED_BATCH, nice 10)");
   app.add_option("--rate", c.expected_pps, "expected packets/s: sizes the ring with --ring-ms")->check(CLI::Range(1000ull, 100000000ull));
   app.add_option("--ring-ms", c.ring_ms, "stall (ms) the ring must ride out at --rate")->check(CLI::Range(1u, 60000u));
   app.add_option("--avg-frame", c.avg_frame_bytes, "average frame bytes expected, for ring sizing")->check(CLI::Range(60u, 65535u));
@@ -88,6 +91,11 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
   }
   if (!cpus.empty() && !parse_cpus(cpus, e.cpus)) {
     std::fprintf(stderr, "riptide capture: --cpus: '%s' is not a list of CPU numbers (e.g. 1 or 0,1)\n", cpus.c_str());
+    return 2;
+  }
+  if (!offload_cpus.empty() && !parse_cpus(offload_cpus, e.offload.cpus)) {
+    std::fprintf(stderr, "riptide capture: --offload-cpus: '%s' is not a list of CPU numbers (e.g. 0 or 0,1)\n",
+                 offload_cpus.c_str());
     return 2;
   }
   if (!finish_run_options("capture", o)) return 2;

@@ -1,5 +1,11 @@
 #include "riptide/analyze/offload_pool.hpp"
 
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <system_error>
 
@@ -11,6 +17,10 @@ Result<std::unique_ptr<OffloadPool>> OffloadPool::create(const OffloadConfig& cf
   if (cfg.threads > 256) return make_error(Errc::invalid_argument, "offload threads must be at most 256");
   if (cfg.queue_capacity == 0 || cfg.queue_capacity > (1u << 20))
     return make_error(Errc::invalid_argument, "offload queue must hold between 1 and 1048576 tasks");
+  if (cfg.nice < 0 || cfg.nice > 19) return make_error(Errc::invalid_argument, "offload nice value must be 0..19");
+  const long ncpu = ::sysconf(_SC_NPROCESSORS_CONF);
+  for (int c : cfg.cpus)
+    if (c < 0 || c >= CPU_SETSIZE || (ncpu > 0 && c >= ncpu)) return make_error(Errc::invalid_argument, "offload CPU " + std::to_string(c) + " does not exist");
   std::unique_ptr<OffloadPool> p(new OffloadPool(cfg, owners));
   try {
     for (unsigned i = 0; i < cfg.threads; ++i) p->threads_.emplace_back([q = p.get()] { q->run_thread(); });
@@ -53,7 +63,25 @@ bool OffloadPool::submit(std::size_t owner, std::uint32_t tag, std::unique_ptr<O
   return true;
 }
 
+// On the pool thread itself: its CPUs, SCHED_BATCH, its nice value (per thread on Linux).
+void OffloadPool::place_thread() noexcept {
+  bool ok = true;
+  if (!cfg_.cpus.empty()) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int c : cfg_.cpus) CPU_SET(c, &set);
+    ok &= pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+  }
+  if (cfg_.batch) {
+    sched_param p{};
+    ok &= pthread_setschedparam(pthread_self(), SCHED_BATCH, &p) == 0;
+  }
+  if (cfg_.nice != 0) ok &= setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), cfg_.nice) == 0;
+  if (!ok) placement_failed_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void OffloadPool::run_thread() {
+  place_thread();
   for (;;) {
     Job j;
     {
@@ -77,7 +105,12 @@ void OffloadPool::run_thread() {
       o.ready.fetch_add(1, std::memory_order_release);
     }
     o.cv.notify_all();
+    if (o.waker) o.waker();
   }
+}
+
+void OffloadPool::set_waker(std::size_t owner, std::function<void()> fn) {
+  if (owner < owners_.size()) owners_[owner]->waker = std::move(fn);
 }
 
 std::size_t OffloadPool::collect(std::size_t owner, std::vector<OffloadDone>& out) {
@@ -135,6 +168,7 @@ OffloadStats OffloadPool::stats() const noexcept {
   s.completed = completed_.load(std::memory_order_relaxed);
   s.failed = failed_.load(std::memory_order_relaxed);
   s.max_latency_ns = max_latency_ns_.load(std::memory_order_relaxed);
+  s.placement_failed = placement_failed_.load(std::memory_order_relaxed);
   return s;
 }
 

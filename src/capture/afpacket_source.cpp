@@ -419,7 +419,15 @@ Result<PollStatus> AfPacketSource::next(PacketBatch& out, std::chrono::milliseco
       if (errno == EINTR) continue;
       return sys_error(cfg_.iface, "poll", errno);
     }
-    if (fds[1].revents != 0) return PollStatus::end_of_input;
+    if (fds[1].revents != 0) {
+      if (stop_.load(std::memory_order_relaxed)) return PollStatus::end_of_input;
+      // wake(): consume it, then hand the caller what is ready (or a timeout).
+      std::uint64_t v = 0;
+      [[maybe_unused]] const ssize_t n = ::read(wake_fd_.get(), &v, sizeof v);
+      if (stop_.load(std::memory_order_relaxed)) return PollStatus::end_of_input;
+      fill(out);
+      return out.empty() ? PollStatus::timeout : PollStatus::packets;
+    }
     if (!loss_pending_ && (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL))) {
       int err = 0;
       socklen_t sl = sizeof err;
@@ -463,6 +471,13 @@ Result<void> AfPacketSource::quiesce() {
 }
 
 bool AfPacketSource::exact_counts() const { return drained_.load(std::memory_order_acquire); }
+
+void AfPacketSource::wake() noexcept {
+  const std::uint64_t one = 1;
+  if (wake_fd_.valid()) {
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd_.get(), &one, sizeof one);
+  }
+}
 
 void AfPacketSource::stop() noexcept {
   stop_.store(true, std::memory_order_relaxed);

@@ -233,6 +233,12 @@ Result<PollStatus> PcapLiveSource::next(PacketBatch& out, std::chrono::milliseco
     const int r = ::poll(fds, 2, static_cast<int>(left.count()));
     if (r < 0 && errno != EINTR) return make_error(Errc::io, "poll on '" + cfg_.iface + "': " + std::strerror(errno));
     if (r > 0 && fds[1].revents != 0) {
+      if (!stop_.load(std::memory_order_relaxed)) {
+        // wake(): consume it and return, stopping nothing.
+        std::uint64_t v = 0;
+        [[maybe_unused]] const ssize_t got = ::read(wake_fd_.get(), &v, sizeof v);
+        if (!stop_.load(std::memory_order_relaxed)) return PollStatus::timeout;
+      }
       harvest();
       return PollStatus::end_of_input;
     }
@@ -262,6 +268,13 @@ bool PcapLiveSource::exact_counts() const {
   // the kernel counted them; anywhere else a drained handle's counts are final.
   return drained_.load(std::memory_order_acquire) && overflow_.load(std::memory_order_relaxed) == 0 &&
          cfg_.iface != "lo";
+}
+
+void PcapLiveSource::wake() noexcept {
+  const std::uint64_t one = 1;
+  if (wake_fd_) {
+    [[maybe_unused]] const ssize_t n = ::write(wake_fd_.get(), &one, sizeof one);
+  }
 }
 
 void PcapLiveSource::stop() noexcept {

@@ -143,6 +143,13 @@ void Dispatcher::publish(Worker& wk) {
   p.used = 0;
 }
 
+void Dispatcher::wake(std::size_t w) noexcept {
+  if (w >= workers_.size()) return;
+  Worker& wk = *workers_[w];
+  wk.sleep.woken.store(1, std::memory_order_relaxed);
+  futex_wake(wk.sleep.wake_seq);  // release: the flag is seen by the woken worker
+}
+
 void Dispatcher::wake_if_sleeping(Worker& wk) {
   // Pairs with the worker's fence between "sleeping = 1" and its last look at the queue.
   full_fence();

@@ -57,6 +57,10 @@ void Dispatcher::run_worker(std::size_t w) {
       continue;
     }
 
+    if (wk.sleep.woken.load(std::memory_order_relaxed) != 0) {
+      wk.sleep.woken.store(0, std::memory_order_relaxed);
+      handler.on_wake(w);
+    }
     const auto now = Clock::now();
     tick_if_due(now);
     if (!idle) {
@@ -73,7 +77,8 @@ void Dispatcher::run_worker(std::size_t w) {
     const std::uint32_t seq = wk.sleep.wake_seq.load(std::memory_order_acquire);
     wk.sleep.sleeping.store(1, std::memory_order_relaxed);
     full_fence();
-    if (!wk.ring.peek(1).empty() || stopping_.load(std::memory_order_acquire)) {
+    if (!wk.ring.peek(1).empty() || stopping_.load(std::memory_order_acquire) ||
+        wk.sleep.woken.load(std::memory_order_relaxed) != 0) {
       wk.sleep.sleeping.store(0, std::memory_order_relaxed);
       continue;
     }

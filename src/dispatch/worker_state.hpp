@@ -53,6 +53,7 @@ struct alignas(kCacheLine) Dispatcher::Worker {
   struct alignas(kCacheLine) Sleep {
     std::atomic<std::uint32_t> sleeping{0};
     std::atomic<std::uint32_t> wake_seq{0};
+    std::atomic<std::uint32_t> woken{0};  // wake(): call the handler's on_wake
   } sleep;
 
   std::thread thread;

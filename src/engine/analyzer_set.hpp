@@ -40,6 +40,7 @@ inline TimestampNs monotonic_ns(clockid_t clock = CLOCK_MONOTONIC) noexcept {
 struct ThreadServices {
   OffloadPool* pool = nullptr;
   TxQueue* tx = nullptr;
+  const InterfaceInfo* iface = nullptr;  // the capture interface (live)
 };
 
 class ThreadContext final : public AnalyzerContext {
@@ -49,8 +50,12 @@ class ThreadContext final : public AnalyzerContext {
   std::size_t thread_index() const noexcept override { return index_; }
   std::size_t thread_count() const noexcept override { return count_; }
   bool live() const noexcept override { return live_; }
+  const InterfaceInfo& interface() const noexcept override {
+    return svc_.iface ? *svc_.iface : AnalyzerContext::interface();
+  }
   bool send(std::span<const std::uint8_t> frame) override;
   bool offload(std::unique_ptr<OffloadTask> task) override;
+  using AnalyzerContext::offload;  // the (work, done) form
   bool add_timer(std::chrono::nanoseconds period, TimeBase base, std::function<void(TimestampNs)> fn) override;
 
   std::uint64_t tx_refused() const noexcept { return tx_refused_.load(std::memory_order_relaxed); }
@@ -146,6 +151,10 @@ class AnalyzerSet {
   // packet thread wakes for it instead of waiting for its next regular tick, so a timer
   // whose period equals the tick interval is not pushed to every other tick.
   TimestampNs next_wall_deadline() const noexcept { return wall_deadline_; }
+  // Runs the complete() of finished offloaded tasks; one relaxed load when none finished.
+  void collect_offloaded() noexcept {
+    if (svc_.pool && svc_.pool->ready(ctx_.thread_index())) run_completions();
+  }
   // Waits for this thread's offloaded tasks and runs their complete(), then on_stop.
   void stop() noexcept;
 

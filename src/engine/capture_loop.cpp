@@ -147,6 +147,7 @@ void Engine::Impl::capture_loop(std::size_t idx) {
     }
     if (*r == PollStatus::end_of_input) break;
     flowing = *r == PollStatus::packets;
+    if (runs_analyzers) sets[idx]->collect_offloaded();  // woken by a finished task
     if (flowing) {
       process_batch(idx, totals, batch, metas);
       totals.in_progress = 0;  // every packet of the batch is now counted where it went

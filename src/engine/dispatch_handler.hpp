@@ -17,6 +17,7 @@ struct Engine::Impl::Handler final : WorkerHandler {
   void on_packets(std::size_t w, std::span<const PacketMeta> metas, std::span<const PacketView> pkts) override;
   void on_tick(std::size_t w, TimestampNs now) override;
   TimestampNs next_deadline(std::size_t w) override { return set_of(w).next_wall_deadline(); }
+  void on_wake(std::size_t w) override { set_of(w).collect_offloaded(); }
   void on_stop(std::size_t w) override;
 };
 

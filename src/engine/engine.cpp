@@ -12,6 +12,7 @@
 
 #include "engine/dispatch_handler.hpp"
 #include "engine/engine_impl.hpp"
+#include "engine/iface_info.hpp"
 #include "riptide/core/clock.hpp"
 #include "riptide/core/futex.hpp"
 #include "engine/metrics_server.hpp"
@@ -109,7 +110,8 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
     if (!p) return p.error();
     impl->pool = std::move(*p);
   }
-  const engine::ThreadServices svc{impl->pool.get(), impl->txq.get()};
+  if (impl->live()) impl->iface_info = engine::read_interface_info(cfg.capture.iface);
+  const engine::ThreadServices svc{impl->pool.get(), impl->txq.get(), &impl->iface_info};
   for (std::size_t i = 0; i < nsets; ++i) {
     auto set = std::make_unique<engine::AnalyzerSet>(i, nsets, impl->live(), cfg.analyzer_limits, svc);
     for (auto& f : impl->factories)
@@ -124,6 +126,16 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
     if (!d) return d.error();
     impl->dispatcher = std::move(*d);
     impl->handler = std::make_unique<Impl::Handler>(*impl);
+  }
+  // An offloaded result wakes the thread that owns it out of its wait (the source's poll,
+  // the worker's futex), so done() runs now rather than at the next batch or tick.
+  if (impl->pool) {
+    for (std::size_t i = 0; i < nsets; ++i) {
+      if (impl->dispatcher)
+        impl->pool->set_waker(i, [d = impl->dispatcher.get(), i] { d->wake(i); });
+      else
+        impl->pool->set_waker(i, [s = impl->sources[i].get()] { s->wake(); });
+    }
   }
   impl->register_metrics();
   if (!cfg.metrics_listen.empty()) {

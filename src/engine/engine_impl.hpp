@@ -56,6 +56,7 @@ struct Engine::Impl {
 
   // Services offered to analyzers through their context.
   std::unique_ptr<OffloadPool> pool;
+  InterfaceInfo iface_info;  // the capture interface, for analyzers that send
   std::unique_ptr<TxQueue> txq;
   std::unique_ptr<TxThread> tx;
   std::string tx_iface;

@@ -1,5 +1,11 @@
 // OffloadPool on its own: bounded, never blocking, results back to their owner only.
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <atomic>
 #include <chrono>
@@ -11,6 +17,13 @@
 
 namespace riptide {
 namespace {
+
+OffloadConfig oc(unsigned threads, std::size_t queue) {
+  OffloadConfig c;
+  c.threads = threads;
+  c.queue_capacity = queue;
+  return c;
+}
 
 // A task that blocks in run() until released, so tests control when the pool is busy.
 struct Gate {
@@ -48,12 +61,12 @@ std::vector<OffloadDone> collect_all(OffloadPool& p, std::size_t owner, std::siz
 }
 
 TEST(OffloadPool, RejectsBadConfig) {
-  EXPECT_FALSE(OffloadPool::create({1, 0}, 1));
-  EXPECT_FALSE(OffloadPool::create({1000, 4}, 1));
+  EXPECT_FALSE(OffloadPool::create(oc(1, 0), 1));
+  EXPECT_FALSE(OffloadPool::create(oc(1000, 4), 1));
 }
 
 TEST(OffloadPool, FullQueueRefusesWithoutBlocking) {
-  auto p = OffloadPool::create({1, 2}, 1);
+  auto p = OffloadPool::create(oc(1, 2), 1);
   ASSERT_TRUE(p);
   Gate g;
   int completed = 0;
@@ -83,7 +96,7 @@ TEST(OffloadPool, FullQueueRefusesWithoutBlocking) {
 }
 
 TEST(OffloadPool, ResultsGoToTheirOwnerOnly) {
-  auto p = OffloadPool::create({2, 64}, 3);
+  auto p = OffloadPool::create(oc(2, 64), 3);
   ASSERT_TRUE(p);
   Gate g;
   g.release();
@@ -101,7 +114,7 @@ TEST(OffloadPool, ResultsGoToTheirOwnerOnly) {
 }
 
 TEST(OffloadPool, RunExceptionIsHandedBack) {
-  auto p = OffloadPool::create({1, 4}, 1);
+  auto p = OffloadPool::create(oc(1, 4), 1);
   ASSERT_TRUE(p);
   struct Throws final : OffloadTask {
     void run() override { throw std::runtime_error("boom"); }
@@ -116,18 +129,88 @@ TEST(OffloadPool, RunExceptionIsHandedBack) {
 }
 
 TEST(OffloadPool, NoThreadsRefusesAndStopRefuses) {
-  auto p = OffloadPool::create({0, 4}, 1);
+  auto p = OffloadPool::create(oc(0, 4), 1);
   ASSERT_TRUE(p);
   struct Nop final : OffloadTask {
     void run() override {}
     void complete() override {}
   };
   EXPECT_FALSE((*p)->submit(0, 0, std::make_unique<Nop>()));
-  auto q = OffloadPool::create({1, 4}, 1);
+  auto q = OffloadPool::create(oc(1, 4), 1);
   ASSERT_TRUE(q);
   (*q)->stop();
   EXPECT_FALSE((*q)->submit(0, 0, std::make_unique<Nop>()));
   EXPECT_EQ((*q)->stats().refused, 1u);
+}
+
+// The waker is how a result cuts the owner's wait short: called once per finished task of
+// that owner (and only that owner), after the task is ready to collect.
+TEST(OffloadPool, FinishedTaskCallsItsOwnersWaker) {
+  auto p = OffloadPool::create(oc(1, 8), 2);
+  ASSERT_TRUE(p);
+  std::atomic<int> woke0{0}, woke1{0};
+  std::atomic<int> ready_when_woken{0};
+  OffloadPool* pool = p->get();
+  (*p)->set_waker(0, [&, pool] {
+    if (pool->ready(0)) ready_when_woken.fetch_add(1);
+    woke0.fetch_add(1);
+  });
+  (*p)->set_waker(1, [&] { woke1.fetch_add(1); });
+  Gate g;
+  g.release();
+  int completed = 0;
+  ASSERT_TRUE((*p)->submit(0, 0, std::make_unique<GatedTask>(g, completed)));
+  ASSERT_TRUE((*p)->submit(0, 0, std::make_unique<GatedTask>(g, completed)));
+  (*p)->wait_idle(0);
+  for (int i = 0; i < 500 && woke0.load() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(woke0.load(), 2);
+  EXPECT_EQ(ready_when_woken.load(), 2);
+  EXPECT_EQ(woke1.load(), 0);
+  EXPECT_TRUE((*p)->ready(0));
+  EXPECT_FALSE((*p)->ready(1));
+  EXPECT_EQ(collect_all(**p, 0, 2).size(), 2u);
+  EXPECT_FALSE((*p)->ready(0));
+}
+
+// Offload threads run where and how the config says: a CPU-bound calculation there cannot
+// outweigh a capture thread.
+struct PlacementProbe final : OffloadTask {
+  int policy = -1, nice = -100, cpus = -1;
+  bool on_cpu0 = false;
+  void run() override {
+    policy = sched_getscheduler(0);
+    errno = 0;
+    nice = getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+      cpus = CPU_COUNT(&set);
+      on_cpu0 = CPU_ISSET(0, &set);
+    }
+  }
+  void complete() override {}
+};
+
+TEST(OffloadPool, ThreadsRunAtBatchPriorityOnTheirCpus) {
+  OffloadConfig cfg;
+  cfg.cpus = {0};
+  auto p = OffloadPool::create(cfg, 1);
+  ASSERT_TRUE(p);
+  auto t = std::make_unique<PlacementProbe>();
+  PlacementProbe* probe = t.get();
+  ASSERT_TRUE((*p)->submit(0, 0, std::move(t)));
+  auto done = collect_all(**p, 0, 1);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(probe->policy, SCHED_BATCH);
+  EXPECT_EQ(probe->nice, 10);
+  EXPECT_EQ(probe->cpus, 1);
+  EXPECT_TRUE(probe->on_cpu0);
+  EXPECT_EQ((*p)->stats().placement_failed, 0u);
+  cfg.nice = 25;
+  EXPECT_FALSE(OffloadPool::create(cfg, 1));
+  cfg.nice = 10;
+  cfg.cpus = {4096};
+  EXPECT_FALSE(OffloadPool::create(cfg, 1));
 }
 
 }  // namespace

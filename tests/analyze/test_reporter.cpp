@@ -45,6 +45,7 @@ IpAddr v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
 TEST(Reporter, SendsNumberedSummariesEveryPeriodWithCounts) {
   ReporterConfig cfg;
   cfg.top_n = 2;
+  cfg.merge_threads = false;  // per-thread frames
   auto f = ReporterFactory::create(cfg);
   ASSERT_TRUE(f) << f.error().message;
   auto a = (*f)->create(3);
@@ -108,6 +109,7 @@ TEST(Reporter, SendsNumberedSummariesEveryPeriodWithCounts) {
 TEST(Reporter, CountsRefusedSendsAndKeepsNumbering) {
   ReporterConfig cfg;
   cfg.final_report = false;
+  cfg.merge_threads = false;
   auto f = ReporterFactory::create(cfg);
   ASSERT_TRUE(f);
   auto a = (*f)->create(0);

@@ -25,6 +25,24 @@
 //    every packet counts one error per packet.
 // Missed packets are reported per analyzer (packets_missed), apart from capture's figures.
 //
+// **Example**: bytes per source address, one merged result per second, a frame with it
+// (the whole program, with its build and tests, is examples/source_bytes; docs/ANALYZERS.md
+// explains each choice).
+//   using Counts = riptide::FixedMap<riptide::IpAddr, std::uint64_t, 16384, riptide::IpAddrHash>;
+//   struct Bytes final : riptide::Analyzer {
+//     void on_start(riptide::AnalyzerContext& ctx) override {
+//       ctx_ = &ctx;
+//       ctx.add_timer(1s, riptide::TimeBase::wall, [this](riptide::TimestampNs now) {
+//         merge_->contribute(*ctx_, now / 1'000'000'000, std::exchange(counts_, Counts{}));
+//       });  // merge_: a PeriodMerge shared by the factory's instances (period_merge.hpp)
+//     }
+//     void on_packet(const riptide::PacketMeta& m, const riptide::PacketView& p) override {
+//       if (auto* b = counts_.upsert(m.src)) *b += p.wirelen;  // no allocation per packet
+//     }
+//     void on_stop() override { merge_->finish(*ctx_, std::move(counts_)); }
+//     ...
+//   };
+//
 // A factory's create() that throws or returns null is refused with an error naming the
 // factory: the run does not begin (status 2). A finish() that throws is reported by name.
 //
@@ -41,6 +59,8 @@
 #include <string_view>
 #include <vector>
 
+#include "riptide/analyze/offload_task.hpp"
+#include "riptide/analyze/udp_frame.hpp"
 #include "riptide/core/packet.hpp"
 #include "riptide/decode/metadata.hpp"
 
@@ -92,17 +112,6 @@ class PacketErrors final : public std::exception {
   std::exception_ptr first_;
 };
 
-// A long calculation handed off the packet path. run() executes on a compute-pool thread;
-// complete() then executes on the submitting analyzer's own thread (between batches or on a
-// tick), so it may touch the analyzer's state without locks. The task owns whatever snapshot
-// of state it needs: run() must not touch the analyzer.
-class OffloadTask {
- public:
-  virtual ~OffloadTask() = default;
-  virtual void run() = 0;
-  virtual void complete() = 0;
-};
-
 enum class TimeBase : std::uint8_t {
   wall,    // CLOCK_REALTIME: fires even when no packet arrives
   packet,  // packet timestamps: deterministic on files, follows the traffic live
@@ -121,9 +130,31 @@ class AnalyzerContext {
   // Queues a frame for transmission out of the capture interface. Copies it. False when no
   // transmit path is configured or its queue is full (counted as a transmit drop).
   virtual bool send(std::span<const std::uint8_t> frame) = 0;
+  // The largest frame send() takes (a transmit queue slot).
+  static constexpr std::size_t kMaxSendFrame = 2048;
+  // The capture interface: name, index, MAC, addresses, MTU (empty on files).
+  virtual const InterfaceInfo& interface() const noexcept {
+    static const InterfaceInfo none;
+    return none;
+  }
+  // `payload` in one UDP datagram from the capture interface (its MAC, its address of
+  // dst.ip's family, src_port) to dst, through send(). False as send(), and also (counted as
+  // a refused send) when the interface has no address of that family or the frame would not
+  // fit in kMaxSendFrame.
+  bool send_udp(const UdpEndpoint& dst, std::uint16_t src_port, std::span<const std::uint8_t> payload);
   // Submits a long calculation to the bounded compute pool. Never blocks: false (and the
   // task is destroyed, counted as offload_refused) when the pool's queue is full.
+  // The guarantees are in offload_task.hpp: complete() runs on this thread before on_stop.
   virtual bool offload(std::unique_ptr<OffloadTask> task) = 0;
+  // The same with callables: work() -> R runs on the pool, then done(R) on this analyzer's
+  // thread, woken as soon as work returns (see offload_task.hpp). Capture a snapshot by
+  // value in work, never `this`; done may capture `this`.
+  //   ctx.offload([counts = counts_] { return expensive(counts); },
+  //               [this](Result r) { last_ = r; });
+  template <class Work, class Done>
+  bool offload(Work work, Done done) {
+    return offload(make_offload_task(std::move(work), std::move(done)));
+  }
   // Calls fn(now) every `period` of the given time base, on this analyzer's thread, until
   // on_stop. Register in on_start. Returns false for a zero period.
   virtual bool add_timer(std::chrono::nanoseconds period, TimeBase base, std::function<void(TimestampNs now)> fn) = 0;

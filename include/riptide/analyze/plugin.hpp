@@ -23,6 +23,7 @@
 //
 // The library stays loaded until the process exits: analyzers and their factories run its
 // code until the very end of the run.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,9 +34,38 @@
 namespace riptide {
 
 // Raised whenever a class a plugin derives from or calls changes its layout or its virtual
-// functions. 3: AnalyzerFactory::outputs, PacketErrors from the default on_packets;
+// functions. 4: AnalyzerContext::interface; 3: AnalyzerFactory::outputs, PacketErrors from the default on_packets;
 // 2: AnalyzerFactory::max_packet_delay (1: the plugins before the version existed).
-inline constexpr std::uint32_t kPluginAbiVersion = 3;
+inline constexpr std::uint32_t kPluginAbiVersion = 4;
+
+// The structures every plugin reads on each packet, pinned to this version: a change to
+// their layout fails the build here until kPluginAbiVersion is raised and the figures below
+// updated together, so a plugin built against the old layout is refused instead of misreading.
+namespace plugin_abi_detail {
+template <std::uint32_t V>
+struct Layout;
+template <>
+struct Layout<4> {
+  static constexpr std::size_t meta_size = 84, meta_align = 4, view_size = 40, view_align = 8;
+  static constexpr std::size_t meta_src = 42, meta_dst = 58, meta_sport = 74, meta_l4_payload_len = 80;
+  static constexpr std::size_t meta_flags = 8, meta_l3_off = 12, meta_ip_version = 26;
+  static constexpr std::size_t view_caplen = 8, view_wirelen = 12, view_ts = 16, view_ifindex = 24, view_link = 32;
+};
+using L = Layout<kPluginAbiVersion>;
+static_assert(sizeof(PacketMeta) == L::meta_size && alignof(PacketMeta) == L::meta_align,
+              "PacketMeta changed: raise kPluginAbiVersion and pin the new layout");
+static_assert(offsetof(PacketMeta, flags) == L::meta_flags && offsetof(PacketMeta, l3_off) == L::meta_l3_off &&
+                  offsetof(PacketMeta, ip_version) == L::meta_ip_version && offsetof(PacketMeta, src) == L::meta_src &&
+                  offsetof(PacketMeta, dst) == L::meta_dst && offsetof(PacketMeta, sport) == L::meta_sport &&
+                  offsetof(PacketMeta, l4_payload_len) == L::meta_l4_payload_len,
+              "PacketMeta fields moved: raise kPluginAbiVersion and pin the new layout");
+static_assert(sizeof(PacketView) == L::view_size && alignof(PacketView) == L::view_align,
+              "PacketView changed: raise kPluginAbiVersion and pin the new layout");
+static_assert(offsetof(PacketView, data) == 0 && offsetof(PacketView, caplen) == L::view_caplen &&
+                  offsetof(PacketView, wirelen) == L::view_wirelen && offsetof(PacketView, ts_ns) == L::view_ts &&
+                  offsetof(PacketView, ifindex) == L::view_ifindex && offsetof(PacketView, link) == L::view_link,
+              "PacketView fields moved: raise kPluginAbiVersion and pin the new layout");
+}  // namespace plugin_abi_detail
 inline constexpr const char* kPluginAbiSymbol = "riptide_plugin_abi";
 inline constexpr const char* kPluginEntrySymbol = "riptide_plugin_create";
 using PluginAbiFn = std::uint32_t (*)();

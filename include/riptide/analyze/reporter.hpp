@@ -1,7 +1,13 @@
 #pragma once
-// The `reporter` analyzer: every period, each packet thread transmits one summary frame
-// (layout in summary_frame.hpp) through AnalyzerContext::send(): packet and byte counts for
-// the period and since start, and the period's top source addresses by bytes.
+// The `reporter` analyzer: every period, one summary frame (layout in summary_frame.hpp)
+// through AnalyzerContext::send(): packet and byte counts for the period and since start,
+// and the period's top source addresses by bytes.
+//
+// merge_threads (default): each packet thread hands its period's counts and top talkers to a
+// PeriodMerge (period_merge.hpp) and one frame per period goes out for the whole capture
+// (thread_index kSummaryAllThreads), from whichever thread completed the period; the merged
+// talkers' error bounds include what a thread's full table could have missed. Off: each
+// packet thread sends its own frame (thread_index = that thread).
 //
 // Per packet: two additions and one Space-Saving update of a small fixed table (no
 // allocation). The frame is built in a buffer owned by the instance; headers are written
@@ -40,6 +46,7 @@ struct ReporterConfig {
   std::uint16_t dst_port = 47100;
   std::uint32_t top_n = 5;    // 0..kSummaryMaxTalkers
   bool final_report = true;   // on_stop sends one more report (flags bit 1) for the partial period
+  bool merge_threads = true;  // one frame per period over all packet threads
 };
 
 // Checks a config: period > 0, top_n <= kSummaryMaxTalkers, ethertype >= 0x0600 and not
@@ -62,6 +69,7 @@ class ReporterFactory final : public AnalyzerFactory {
  private:
   explicit ReporterFactory(const ReporterConfig& cfg) : cfg_(cfg) {}
   ReporterConfig cfg_;
+  std::shared_ptr<void> merge_;  // the PeriodMerge shared by the instances (merge_threads)
 };
 
 }  // namespace riptide

@@ -17,7 +17,8 @@
 //       32    8 period_bytes     their wire bytes
 //       40    8 total_packets    packets seen since the analyzer started
 //       48    8 total_bytes
-//       56    2 thread_index     packet thread that produced the report
+//       56    2 thread_index     packet thread that produced the report; 0xFFFF: merged
+//                                over every packet thread (kSummaryAllThreads)
 //       58    2 talker_count     entries that follow (<= kSummaryMaxTalkers)
 //       60    1 flags            bit 0: timestamp is packet time, not wall time;
 //                                bit 1: final report (sent when capture stopped)
@@ -47,6 +48,7 @@ inline constexpr std::uint16_t kSummaryDefaultEthertype = 0x88B5;
 
 inline constexpr std::uint8_t kSummaryFlagPacketTime = 0x01;
 inline constexpr std::uint8_t kSummaryFlagFinal = 0x02;
+inline constexpr std::uint16_t kSummaryAllThreads = 0xFFFF;
 
 struct SummaryTalker {
   IpAddr addr{};

@@ -42,6 +42,7 @@ class AfPacketSource final : public PacketSource {
 
   Result<PollStatus> next(PacketBatch& out, std::chrono::milliseconds timeout) override;
   void stop() noexcept override;
+  void wake() noexcept override;
   // Attaches a reject-all filter (checked), then next() drains the ring: every block the
   // kernel hands over within 2 x block timeout + 10 ms, then end_of_input.
   Result<void> quiesce() override;

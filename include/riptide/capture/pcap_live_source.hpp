@@ -40,6 +40,7 @@ class PcapLiveSource final : public PacketSource {
 
   Result<PollStatus> next(PacketBatch& out, std::chrono::milliseconds timeout) override;
   void stop() noexcept override;
+  void wake() noexcept override;
   // Attaches a reject-all program to libpcap's socket (checked); next() then delivers what
   // libpcap's ring still holds for up to 2 x block timeout + 10 ms and returns end_of_input,
   // however busy the link.

@@ -56,6 +56,11 @@ class PacketSource {
   // not yet returned is abandoned: use quiesce() to end a capture with exact counts.
   virtual void stop() noexcept = 0;
 
+  // Thread-safe: make a blocked next() return soon (PollStatus::timeout when nothing came),
+  // stopping nothing, so its caller can handle what another thread finished for it (an
+  // analyzer's offloaded result). Sources that never block long need not override it.
+  virtual void wake() noexcept {}
+
   // Called by the thread that calls next(): admit no new packets. next() keeps returning
   // what was already admitted, then PollStatus::end_of_input (a live source waits at most a
   // few block timeouts for the kernel to hand over a part-filled block, also under

@@ -40,6 +40,13 @@ struct IpAddr {
     std::memcpy(a.b.data(), p, 16);
     return a;
   }
+  // An IPv4 address (stored IPv4-mapped, ::ffff:a.b.c.d), and its four bytes.
+  bool is_v4() const noexcept {
+    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    return std::memcmp(b.data(), kMapped, sizeof kMapped) == 0;
+  }
+  std::array<std::uint8_t, 4> v4() const noexcept { return {b[12], b[13], b[14], b[15]}; }
+  std::string to_string() const;  // "10.0.0.1", "2001:db8::1"
   bool operator==(const IpAddr&) const = default;
   auto operator<=>(const IpAddr&) const = default;
 };
@@ -65,5 +72,7 @@ std::string_view to_chars(const IpAddr& a, char (&out)[kIpTextMax]) noexcept;
 std::string_view to_chars_v6(const IpAddr& a, char (&out)[kIpTextMax]) noexcept;
 
 std::string to_string(const IpAddr& a);
+
+inline std::string IpAddr::to_string() const { return riptide::to_string(*this); }
 
 }  // namespace riptide

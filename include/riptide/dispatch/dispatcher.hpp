@@ -79,6 +79,10 @@ class Dispatcher {
   // on_stop on each, joins them. Idempotent; dispatch() must not be called afterwards.
   void stop();
 
+  // Any thread: worker w calls its handler's on_wake soon, cutting its sleep short (one futex
+  // wake). For results another thread finished for that worker (offloaded work).
+  void wake(std::size_t w) noexcept;
+
   std::size_t workers() const noexcept { return workers_.size(); }
   const DispatcherConfig& config() const noexcept { return cfg_; }
   WorkerStats stats(std::size_t worker) const noexcept;

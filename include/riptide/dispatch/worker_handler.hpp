@@ -48,6 +48,9 @@ class WorkerHandler {
     return std::numeric_limits<TimestampNs>::max();
   }
 
+  // Called on the worker thread soon after Dispatcher::wake(worker), between batches.
+  virtual void on_wake(std::size_t worker) { (void)worker; }
+
   // Called once on the worker thread after stop() drained its queue: flush here.
   virtual void on_stop(std::size_t worker) { (void)worker; }
 };
