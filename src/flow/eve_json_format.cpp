@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "riptide/flow/eve_json.hpp"
+#include "riptide/decode/community_id.hpp"
 #include "riptide/decode/flow_key.hpp"
 #include "riptide/decode/ip_addr.hpp"
 
@@ -88,6 +89,18 @@ void tcp_flag_names(LineOut& o, std::uint8_t f) {
     if (f & bit) o.lit(text);
 }
 
+// The flow's Community ID, from the client's side. For ICMP the type/code of the first
+// packet stand in for ports, as the specification asks; a flow seen only from the server
+// side hashes from there.
+std::string_view flow_community_id(const FlowRecord& r, char* buf) {
+  if (r.proto == 1 || r.proto == 58) {
+    if (r.toserver.pkts > 0 || r.toclient.pkts == 0)
+      return community_id(r.src_ip, r.toserver.icmp_type, r.dest_ip, r.toserver.icmp_code, r.ip_version, r.proto, buf);
+    return community_id(r.dest_ip, r.toclient.icmp_type, r.src_ip, r.toclient.icmp_code, r.ip_version, r.proto, buf);
+  }
+  return community_id(r.src_ip, r.src_port, r.dest_ip, r.dest_port, r.ip_version, r.proto, buf);
+}
+
 std::int64_t floor_sec(TimestampNs ns) {
   std::int64_t s = ns / kNsPerSec;
   if (ns % kNsPerSec < 0) --s;
@@ -124,6 +137,8 @@ std::size_t EveJsonWriter::format(const FlowRecord& r, char* buf) noexcept {
     if (r.toclient.pkts > 0)
       o.lit(",\"response_icmp_type\":").num(r.toclient.icmp_type).lit(",\"response_icmp_code\":").num(r.toclient.icmp_code);
   }
+  char cid[kCommunityIdLen];
+  o.lit(",\"community_id\":\"").lit(flow_community_id(r, cid)).lit("\"");
   o.lit(",\"flow\":{\"pkts_toserver\":").num(r.toserver.pkts).lit(",\"pkts_toclient\":").num(r.toclient.pkts);
   o.lit(",\"bytes_toserver\":").num(r.toserver.bytes).lit(",\"bytes_toclient\":").num(r.toclient.bytes);
   o.lit(",\"ip_bytes_toserver\":").num(r.toserver.ip_bytes).lit(",\"ip_bytes_toclient\":").num(r.toclient.ip_bytes);
