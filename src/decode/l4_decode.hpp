@@ -22,6 +22,25 @@ struct L4Span {
 
 inline std::uint32_t avail_at(std::uint32_t off, std::uint32_t end) noexcept { return end > off ? end - off : 0; }
 
+// Encapsulations, out of line (tunnel_decode.cpp): they decode the carried packet into `m`
+// in place of the carrier. `s` spans the carrier's transport header and payload.
+inline constexpr std::uint8_t kProtoIpip = 4;
+inline constexpr std::uint8_t kProtoIpv6 = 41;
+inline constexpr std::uint8_t kProtoGre = 47;
+inline constexpr std::uint8_t kProtoAh = 51;
+DecodeError decode_ip_tunnel(const std::uint8_t* d, L4Span s, std::uint8_t proto, PacketMeta& m,
+                             DecodeStats& st) noexcept;
+// IPv4's authentication header (IPv6 walks it with its extension headers): the transport, or
+// a tunnelled packet in tunnel mode, follows it.
+DecodeError decode_ipv4_ah(const std::uint8_t* d, L4Span s, PacketMeta& m, DecodeStats& st) noexcept;
+DecodeError decode_udp_tunnel(const std::uint8_t* d, L4Span s, PacketMeta& m, DecodeStats& st) noexcept;
+
+// VXLAN, Geneve, GTP-U and LISP (data, and control messages that encapsulate a packet), on
+// either port as tshark decodes them.
+inline bool is_tunnel_port(std::uint16_t p) noexcept {
+  return p == 4789 || p == 6081 || p == 2152 || p == 4341 || p == 4342;
+}
+
 // Ports are kept as soon as the first 4 bytes are present, so a snaplen-cut packet still lands
 // in the right flow; the error then says the rest of the header is missing.
 inline DecodeError decode_tcp(const std::uint8_t* d, L4Span s, PacketMeta& m, DecodeStats& st) noexcept {
@@ -77,11 +96,24 @@ inline DecodeError decode_l4(const std::uint8_t* d, L4Span s, std::uint8_t proto
                              DecodeStats& st) noexcept {
   switch (proto) {
     case kProtoTcp: return decode_tcp(d, s, m, st);
-    case kProtoUdp: return decode_udp(d, s, m, st);
+    case kProtoUdp: {
+      const DecodeError e = decode_udp(d, s, m, st);
+      if (e == DecodeError::none && (is_tunnel_port(m.dport) || is_tunnel_port(m.sport))) [[unlikely]]
+        return decode_udp_tunnel(d, s, m, st);
+      return e;
+    }
     case kProtoIcmp: return decode_icmp(d, s, m, st.icmp);
     case kProtoIcmpv6: return decode_icmp(d, s, m, st.icmpv6);
+    case kProtoIpip:
+    case kProtoIpv6:
+    case kProtoGre:
+      m.l4_payload_len = s.l4_len;
+      if (s.off <= s.end) m.payload_off = static_cast<std::uint16_t>(s.off);
+      ++st.other_l4;
+      return decode_ip_tunnel(d, s, proto, m, st);
+    case kProtoAh: return decode_ipv4_ah(d, s, m, st);
     default:
-      // Tunnels, ESP, SCTP...: the payload starts at the transport header we do not parse.
+      // ESP, SCTP...: the payload starts at the transport header we do not parse.
       if (s.off <= s.end) m.payload_off = static_cast<std::uint16_t>(s.off);
       m.l4_payload_len = s.l4_len;
       ++st.other_l4;

@@ -6,6 +6,7 @@
 
 #include "riptide/flow/eve_json.hpp"
 #include "riptide/decode/community_id.hpp"
+#include "riptide/decode/decoder.hpp"
 #include "riptide/decode/flow_key.hpp"
 #include "riptide/decode/ip_addr.hpp"
 
@@ -136,6 +137,16 @@ std::size_t EveJsonWriter::format(const FlowRecord& r, char* buf) noexcept {
       o.lit(",\"icmp_type\":").num(r.toserver.icmp_type).lit(",\"icmp_code\":").num(r.toserver.icmp_code);
     if (r.toclient.pkts > 0)
       o.lit(",\"response_icmp_type\":").num(r.toclient.icmp_type).lit(",\"response_icmp_code\":").num(r.toclient.icmp_code);
+  }
+  if (r.tunnel_type != TunnelType::none) {
+    // Suricata's "tunnel" object (outer endpoints, depth), plus the kind of tunnel and its id.
+    o.lit(",\"tunnel\":{\"src_ip\":").ip(r.outer_src, r.outer_ip_version).lit(",\"dest_ip\":");
+    o.ip(r.outer_dst, r.outer_ip_version).lit(",\"depth\":").num(r.tunnel_depth);
+    o.lit(",\"type\":\"").lit(to_string(r.tunnel_type)).lit("\"");
+    if (r.tunnel_type == TunnelType::vxlan || r.tunnel_type == TunnelType::geneve) o.lit(",\"vni\":").num(r.tunnel_id);
+    else if (r.tunnel_type == TunnelType::gtpu) o.lit(",\"teid\":").num(r.tunnel_id);
+    else if (r.tunnel_type == TunnelType::gre && r.tunnel_id != 0) o.lit(",\"gre_key\":").num(r.tunnel_id);
+    o.lit("}");
   }
   char cid[kCommunityIdLen];
   o.lit(",\"community_id\":\"").lit(flow_community_id(r, cid)).lit("\"");
