@@ -31,12 +31,12 @@ DecodeError decode_ppp_proto(const Frame& f, std::uint32_t off, std::uint16_t pr
 
 }  // namespace
 
-// PPPoE session header: ver/type(1) code(1) session(2) length(2), then the PPP protocol(2).
+// PPPoE session header: ver/type(1) code(1) session(2) length(2), then a PPP frame.
 DecodeError decode_pppoe(const Frame& f, std::uint32_t off, PacketMeta& m, DecodeStats& st) noexcept {
   m.ethertype = kEtherPppoeSession;
   ++st.pppoe;
-  if (avail_at(off, f.caplen) < 8) return DecodeError::truncated_pppoe;
-  return decode_ppp_proto(f, off + 8, load_be16(f.d + off + 6), m, st);
+  if (avail_at(off, f.caplen) < 7) return DecodeError::truncated_pppoe;
+  return decode_ppp(f, off + 6, m, st);
 }
 
 // A PPP frame: optional address/control (ff 03), then a one- or two-byte protocol (a first

@@ -68,7 +68,7 @@ std::vector<Case> malformed_cases() {
       {DecodeError::truncated_udp, cut(udp4, 14 + 20 + 7)},
       {DecodeError::bad_udp_len, patched(patched(udp4, 14 + 20 + 4, 0), 14 + 20 + 5, 7)},
       {DecodeError::truncated_icmp, cut(icmp4, 14 + 20 + 7)},
-      {DecodeError::truncated_pppoe, PacketBuilder().eth().raw({0x11, 0, 0, 1, 0, 2}, 0, 0x8864).build()},
+      {DecodeError::truncated_pppoe, PacketBuilder().eth().raw({0x11, 0, 0, 1, 0}, 0, 0x8864).build()},
       {DecodeError::truncated_mpls, PacketBuilder().eth().raw({0, 0, 0x10}, 0, 0x8847).build()},
       {DecodeError::too_many_mpls_labels, PacketBuilder().eth().raw(labels, 0, 0x8847).build()},
       {DecodeError::truncated_gre, PacketBuilder().eth().ipv4("1.1.1.1", "2.2.2.2").raw({0x20, 0, 8, 0}, 47).build()},
