@@ -84,7 +84,7 @@ void reset_meta(PacketMeta& meta) noexcept {
 [[gnu::always_inline]] inline DecodeError decode_one(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats,
                                                     std::uint16_t initial_flags = 0) noexcept {
   reset_meta(meta);
-  meta.flags = initial_flags;
+  if (initial_flags != 0) meta.flags = initial_flags;
   const std::uint32_t caplen = pkt.data != nullptr ? pkt.caplen : 0;
   // Some sources leave wirelen unset; the wire never carried fewer bytes than were captured.
   const std::uint32_t wirelen = pkt.wirelen > caplen ? pkt.wirelen : caplen;

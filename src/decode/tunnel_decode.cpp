@@ -195,9 +195,8 @@ DecodeError decode_udp_tunnel(const std::uint8_t* d, L4Span s, PacketMeta& m, De
   const std::uint32_t off = s.off + 8;
   const std::uint32_t end = std::min(s.end, s.off + 8 + m.l4_payload_len);
   const std::uint32_t avail = avail_at(off, end);
-  const std::uint16_t port = is_tunnel_port(m.dport) ? m.dport : m.sport;
   DecodeError err = DecodeError::none;
-  switch (port) {
+  switch (m.dport) {
     case 4789: {
       if (avail < 8) return DecodeError::truncated_vxlan;
       if (!enter(m, st, TunnelType::vxlan, load_be32(d + off + 4) >> 8, err)) return err;
@@ -219,11 +218,13 @@ DecodeError decode_udp_tunnel(const std::uint8_t* d, L4Span s, PacketMeta& m, De
       if (!enter(m, st, TunnelType::lisp, 0, err)) return err;
       return decode_inner(d, off + 4, end, Inner::by_version, m, st);
     }
-    default: {  // 4341, LISP data: an 8-byte header, then the IP packet
+    case 4341: {  // LISP data: an 8-byte header, then the IP packet
       if (avail < 8) return DecodeError::none;
       if (!enter(m, st, TunnelType::lisp, 0, err)) return err;
       return decode_inner(d, off + 8, end, Inner::by_version, m, st);
     }
+    default:  // GTP-U answered from 2152, or another port sharing the quick test's bit
+      return m.sport == 2152 ? decode_gtpu(d, off, end, m, st) : DecodeError::none;
   }
 }
 
