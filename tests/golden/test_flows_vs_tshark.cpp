@@ -190,9 +190,8 @@ Side riptide_side(const fs::path& file, const fs::path& tmp) {
       return s;
     }
     const std::string proto = j["proto"].get<std::string>();
-    const int pnum = proto == "TCP" ? 6 : proto == "UDP" ? 17 : proto == "ICMP" ? 1 : proto == "IPv6-ICMP" ? 58
-                     : proto == "SCTP"                                                 ? 132
-                                                                                       : std::stoi(proto);
+    // "proto" is the IANA keyword ("GRE", "IGMP", ...), or the number for protocols without one.
+    const int pnum = proto == "TCP" ? 6 : proto == "UDP" ? 17 : proto == "ICMP" ? 1 : proto == "IPv6-ICMP" ? 58 : 0;
     std::string cls = proto_class(pnum);
     int sp = j.value("src_port", 0), dp = j.value("dest_port", 0);
     if (cls != "tcp" && cls != "udp") sp = dp = 0;
