@@ -3,6 +3,7 @@
 // caplen and the IP length), so Ethernet padding and trailers are never parsed as headers.
 // `l4_len` is the transport length the IP header announces, used for payload lengths.
 #include <cstdint>
+#include <initializer_list>
 
 #include "riptide/core/byte_order.hpp"
 #include "riptide/decode/decoder.hpp"
