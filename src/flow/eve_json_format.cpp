@@ -151,7 +151,9 @@ std::size_t EveJsonWriter::format(const FlowRecord& r, char* buf) noexcept { ret
 
 std::size_t EveJsonWriter::format(const FlowRecord& r, char* buf, const EveFormatOptions& opt) noexcept {
   LineOut o(buf);
-  o.lit("{\"timestamp\":").time(r.export_ns > r.end_ns ? r.export_ns : r.end_ns).lit(",\"flow_id\":").num(r.flow_id);
+  // Suricata stamps a flow event with the time it logs it, when the flow ends; the flow's last
+  // packet is that time as far as every topology agrees (a timeout's detection time is not).
+  o.lit("{\"timestamp\":").time(r.end_ns).lit(",\"flow_id\":").num(r.flow_id);
   if (!opt.in_iface.empty()) iface_name(o.lit(",\"in_iface\":"), opt.in_iface);
   o.lit(",\"event_type\":\"flow\"");
   if (r.vlan_count > 0) {

@@ -272,7 +272,6 @@ void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, c
   } else if (i != kNil && entries_[i].closing != 0) {
     Entry& e = entries_[i];
     if (pure_syn || elapsed(ts, e.last_ns()) > cfg_.closed_timeout_ns) {
-      export_now_ = ts;
       end_flow(i, e.close_reason());
       i = kNil;
     } else if (i != closing_.tail) {  // the grace period restarts: keep the FIFO in last-packet order
@@ -282,11 +281,9 @@ void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, c
   } else if (i != kNil) {
     Entry& e = entries_[i];
     if (elapsed(ts, e.last_ns()) > cfg_.idle_timeout_ns) {
-      export_now_ = ts;
       end_flow(i, FlowEndReason::idle_timeout);
       i = kNil;
     } else if (cfg_.active_timeout_ns > 0 && elapsed(ts, e.start_ns()) > cfg_.active_timeout_ns) {
-      export_now_ = ts;
       export_flow(e, FlowEndReason::active_timeout);
       restart(e);
     }
@@ -349,7 +346,6 @@ TimestampNs FlowTable::fast_until(const Entry& e) const noexcept {
 
 void FlowTable::start_closing(std::uint32_t i, FlowEndReason why, TimestampNs ts) noexcept {
   if (cfg_.closed_timeout_ns == 0) {
-    export_now_ = ts;
     end_flow(i, why);
     return;
   }
@@ -362,7 +358,6 @@ void FlowTable::start_closing(std::uint32_t i, FlowEndReason why, TimestampNs ts
 std::uint32_t FlowTable::create(const FlowKey& k, std::uint32_t bucket, std::uint32_t tag, bool from_lo,
                                 const PacketMeta& m, TimestampNs ts) noexcept {
   if (free_head_ == kNil) {
-    export_now_ = ts;
     if (fresh_ < capacity_) {
       // An entry never used: its first touch (a page fault per page) happens here, once.
       ::new (static_cast<void*>(&entries_[fresh_])) Entry;
@@ -453,7 +448,6 @@ void FlowTable::export_flow(const Entry& e, FlowEndReason why) noexcept {
   r.start_ns = e.start_ns();
   r.end_ns = e.last_ns();
   r.reason = why;
-  r.export_ns = std::max(export_now_, r.end_ns);
   r.tunnel_type = e.tunnel_type;
   if (e.tunnel_type != TunnelType::none) {
     const OuterAddrs& o = outer_[&e - entries_];
@@ -507,7 +501,6 @@ void FlowTable::push_tail(List& l, std::uint32_t i, TimestampNs ts) noexcept {
 }
 
 void FlowTable::expire(TimestampNs now) noexcept {
-  export_now_ = now;
   while (closing_.head != kNil && elapsed(now, entries_[closing_.head].last_ns()) > cfg_.closed_timeout_ns)
     end_flow(closing_.head, entries_[closing_.head].close_reason());
   while (lru_.head != kNil && elapsed(now, entries_[lru_.head].last_ns()) > cfg_.idle_timeout_ns)

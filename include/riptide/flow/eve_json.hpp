@@ -20,7 +20,7 @@
 //               "tunnel_type":"vxlan","vni":N | "teid":N | "gre_key":N}}
 // Every record without "riptide" validates against Suricata's etc/schema.json (which allows no
 // other keys). Times are UTC, microseconds: "2024-01-02T03:04:05.123456+0000". "timestamp" is
-// when the flow was ended and logged (FlowRecord::export_ns, as Suricata stamps flow events),
+// the flow's last packet (Suricata stamps a flow event when it ends the flow),
 // "age" is whole seconds between the start and end seconds (as Suricata does). src is the
 // client, dest the server. flow.reason: idle/active timeouts and the FIN/RST grace period are
 // "timeout", a full table's eviction "forced", the end of input "shutdown"; riptide's own

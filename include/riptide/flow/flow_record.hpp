@@ -69,10 +69,6 @@ struct FlowRecord {
   TimestampNs start_ns = 0;     // first packet of either direction
   TimestampNs end_ns = 0;       // last packet of either direction
   FlowEndReason reason = FlowEndReason::idle_timeout;
-  // Packet time at which the flow was ended and exported (>= end_ns): a timeout is noticed
-  // by a later packet or tick, a flush at the end of input uses the flow's own end. This is
-  // EVE's "timestamp" (Suricata logs a flow at the time it ends it).
-  TimestampNs export_ns = 0;
   // The tunnel the flow's first packet came through (tunnel_type none: not tunnelled):
   // VNI, TEID or GRE key (0: none), nesting depth, the outermost tunnel's IP endpoints.
   TunnelType tunnel_type = TunnelType::none;

@@ -149,8 +149,6 @@ class FlowTable {
   std::uint32_t closing_count_ = 0;
   std::uint32_t fresh_ = 0;  // entries [fresh_, capacity_) were never used (nor touched)
   std::uint64_t flow_id_base_ = 0;  // table_index << kFlowIdSeqBits
-  // Packet time of the call that ends flows now (FlowRecord::export_ns); set on those paths only.
-  TimestampNs export_now_ = 0;
   std::uint64_t flow_seq_ = 1;
   std::uint64_t next_flow_id() noexcept {
     const std::uint64_t id = flow_id_base_ | flow_seq_;
