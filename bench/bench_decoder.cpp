@@ -153,6 +153,43 @@ void BM_capture_mix(benchmark::State& state) {
       static_cast<double>(state.iterations() * views.size()), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
+// The first packet (an inner TCP SYN) of each generated encapsulation capture
+// (tests/data/encap, next to the pcap corpus): the cost of each tunnel.
+void BM_encap(benchmark::State& state, const std::string& name) {
+  const char* dir = std::getenv("RIPTIDE_PCAP_DIR");
+  const std::string path = std::string(dir != nullptr ? dir : RIPTIDE_PCAP_DIR) + "/../../encap/" + name + ".pcap";
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* p = pcap_open_offline(path.c_str(), err);
+  if (p == nullptr) {
+    state.SkipWithError(err);
+    return;
+  }
+  pcap_pkthdr* h = nullptr;
+  const u_char* data = nullptr;
+  Bytes frame;
+  if (pcap_next_ex(p, &h, &data) == 1) frame.assign(data, data + h->caplen);
+  PacketView v;
+  v.data = frame.data();
+  v.caplen = v.wirelen = static_cast<std::uint32_t>(frame.size());
+  v.link = static_cast<LinkType>(pcap_datalink(p));
+  pcap_close(p);
+  PacketMeta m;
+  DecodeStats st;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(riptide::decode(v, m, st));
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  if (st.decoded_ok != st.packets) state.SkipWithError("the capture's packet did not decode cleanly");
+}
+
+const bool kEncapRegistered = [] {
+  for (const char* name : {"pppoe_session", "mpls_stack", "ipip_4in4", "ipip_6in6", "gre_ip", "gre_teb", "vxlan",
+                           "geneve", "gtpu", "cisco_hdlc"})
+    benchmark::RegisterBenchmark((std::string("BM_encap/") + name).c_str(), BM_encap, std::string(name));
+  return true;
+}();
+
 }  // namespace
 
 BENCHMARK(BM_eth_ipv4_tcp);

@@ -15,6 +15,10 @@ inline constexpr LinkType kDecoderFuzzLinks[] = {
     LinkType::ethernet, LinkType::linux_sll, LinkType::linux_sll2, LinkType::raw,
     LinkType::ipv4,     LinkType::ipv6,      LinkType::null_bsd,   LinkType::loop,
     static_cast<LinkType>(147),  // a user DLT: must count as unsupported_link
+    static_cast<LinkType>(9),    // PPP
+    static_cast<LinkType>(104),  // Cisco HDLC
+    static_cast<LinkType>(239),  // NFLOG
+    static_cast<LinkType>(51),   // PPPoE without Ethernet
 };
 inline constexpr std::size_t kDecoderFuzzLinkCount = sizeof(kDecoderFuzzLinks) / sizeof(kDecoderFuzzLinks[0]);
 
@@ -53,6 +57,8 @@ inline bool decoder_one(const std::uint8_t* data, std::size_t size) {
   if (m.vlan_count > kMaxVlanWalk) return false;
   if (m.has(kMetaHasL3) && m.ip_version != 4 && m.ip_version != 6) return false;
   if (m.has(kMetaIsFragment) && m.frag_offset != 0 && m.has(kMetaHasL4)) return false;
+  if (m.tunnel_depth > kMaxTunnelDepth || (m.tunnel_depth == 0) != (m.tunnel_type == TunnelType::none)) return false;
+  if (m.tunnel_type != TunnelType::none && !decoder_offset_ok(m.outer_l3_off, m.caplen)) return false;
   // The batch entry point inlines its own copy of the Ethernet path: it must decode the same.
   PacketMeta mb[2];
   DecodeStats sb;

@@ -2,6 +2,7 @@
 """Write decoder fuzz seeds: one file per packet, prefixed with the link selector byte.
 
 Usage: make_decoder_seeds.py OUT_DIR [PCAP_DIR]   (PCAP_DIR defaults to tests/data/pcaps/pcapplusplus)
+The generated encapsulation corpus (tests/data/encap, hostile nestings included) is always added.
 
 The selector byte must match kDecoderFuzzLinks in harness_decoder.hpp. Packets of link types
 the decoder does not handle are skipped. pcap and pcapng are parsed here directly.
@@ -12,7 +13,7 @@ import struct
 import sys
 
 # pcap LINKTYPE -> index in kDecoderFuzzLinks
-SELECTOR = {1: 0, 113: 1, 276: 2, 101: 3, 228: 4, 229: 5, 0: 6, 108: 7}
+SELECTOR = {1: 0, 113: 1, 276: 2, 101: 3, 228: 4, 229: 5, 0: 6, 108: 7, 9: 9, 104: 10, 239: 11, 51: 12}
 MAX_PER_FILE = 200  # big captures repeat themselves; keep the corpus small and varied
 
 
@@ -76,7 +77,8 @@ def main():
     src = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "..", "tests", "data", "pcaps", "pcapplusplus")
     os.makedirs(out, exist_ok=True)
     written = 0
-    for root, _, files in os.walk(src):
+    encap = os.path.join(here, "..", "tests", "data", "encap")
+    for root, _, files in [w for d in (src, encap) for w in os.walk(d)]:
         for name in sorted(files):
             if not name.endswith((".pcap", ".pcapng")):
                 continue

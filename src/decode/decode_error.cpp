@@ -24,6 +24,16 @@ std::string_view to_string(DecodeError e) noexcept {
     case DecodeError::truncated_udp: return "truncated_udp";
     case DecodeError::bad_udp_len: return "bad_udp_len";
     case DecodeError::truncated_icmp: return "truncated_icmp";
+    case DecodeError::truncated_pppoe: return "truncated_pppoe";
+    case DecodeError::truncated_mpls: return "truncated_mpls";
+    case DecodeError::too_many_mpls_labels: return "too_many_mpls_labels";
+    case DecodeError::truncated_gre: return "truncated_gre";
+    case DecodeError::bad_gre_version: return "bad_gre_version";
+    case DecodeError::truncated_vxlan: return "truncated_vxlan";
+    case DecodeError::truncated_geneve: return "truncated_geneve";
+    case DecodeError::truncated_gtp: return "truncated_gtp";
+    case DecodeError::too_many_tunnels: return "too_many_tunnels";
+    case DecodeError::truncated_nflog: return "truncated_nflog";
     case DecodeError::count_: break;
   }
   return "unknown";
@@ -54,9 +64,34 @@ std::string_view explain(DecodeError e) noexcept {
     case DecodeError::truncated_udp: return "UDP header cut short by the capture length or the IP length";
     case DecodeError::bad_udp_len: return "UDP length field is below the 8-byte header size";
     case DecodeError::truncated_icmp: return "ICMP or ICMPv6 header cut short by the capture length or the IP length";
+    case DecodeError::truncated_pppoe: return "PPPoE session or PPP header cut short";
+    case DecodeError::truncated_mpls: return "MPLS label stack runs past the end of the frame";
+    case DecodeError::too_many_mpls_labels: return "MPLS label stack deeper than the decoder walks (16)";
+    case DecodeError::truncated_gre: return "GRE or ERSPAN header cut short by the capture length or the IP length";
+    case DecodeError::bad_gre_version: return "GRE version is neither 0 (GRE) nor 1 (PPTP)";
+    case DecodeError::truncated_vxlan: return "VXLAN header cut short";
+    case DecodeError::truncated_geneve: return "Geneve header or its options cut short";
+    case DecodeError::truncated_gtp: return "GTP-U header or its extension headers cut short";
+    case DecodeError::too_many_tunnels:
+      return "more nested tunnels than the decoder enters (8): metered by the last header reached";
+    case DecodeError::truncated_nflog: return "NFLOG header or attribute cut short";
     case DecodeError::count_: break;
   }
   return "unknown decode error";
+}
+
+std::string_view to_string(TunnelType t) noexcept {
+  switch (t) {
+    case TunnelType::none: return "none";
+    case TunnelType::ipip: return "ipip";
+    case TunnelType::gre: return "gre";
+    case TunnelType::vxlan: return "vxlan";
+    case TunnelType::geneve: return "geneve";
+    case TunnelType::gtpu: return "gtpu";
+    case TunnelType::lisp: return "lisp";
+    case TunnelType::count_: break;
+  }
+  return "unknown";
 }
 
 }  // namespace riptide

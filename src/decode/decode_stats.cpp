@@ -26,6 +26,9 @@ void DecodeStats::merge(const DecodeStats& o) noexcept {
   icmpv6 += o.icmpv6;
   other_l4 += o.other_l4;
   fragments += o.fragments;
+  pppoe += o.pppoe;
+  mpls += o.mpls;
+  for (std::size_t i = 0; i < tunnels.size(); ++i) tunnels[i] += o.tunnels[i];
   for (std::size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];
 }
 

@@ -1,6 +1,7 @@
 // decode(): link-type dispatch plus the per-packet accounting every path shares.
 #include "riptide/decode/decoder.hpp"
 
+#include <cstddef>
 #include <cstring>
 #include <type_traits>
 #if defined(__SSE2__)
@@ -16,6 +17,13 @@ namespace {
 using namespace decode_detail;
 
 constexpr std::uint16_t kDltRaw = 12;
+// Link types not in LinkType (core names only what capture sources produce); files carry them.
+constexpr std::uint16_t kLinkPpp = 9;
+constexpr std::uint16_t kLinkPppHdlc = 50;
+constexpr std::uint16_t kLinkPppEther = 51;
+constexpr std::uint16_t kLinkCiscoHdlc = 104;
+constexpr std::uint16_t kLinkNflog = 239;
+constexpr std::uint16_t kLinkNetlink = 253;
 
 // The links other than Ethernet, out of line: decode_one() inlines the Ethernet path itself.
 [[gnu::noinline]] DecodeError decode_link(const Frame& f, const PacketView& pkt, PacketMeta& m, DecodeStats& st) noexcept {
@@ -32,8 +40,16 @@ constexpr std::uint16_t kDltRaw = 12;
   }
   // Files written with the platform's DLT_RAW value (12 on most systems) instead of
   // LINKTYPE_RAW (101): libpcap on Linux and Wireshark both read them as raw IP.
-  if (static_cast<std::uint16_t>(pkt.link) == kDltRaw) return decode_by_version(f, 0, m, st);
-  return DecodeError::unsupported_link;
+  switch (static_cast<std::uint16_t>(pkt.link)) {
+    case kDltRaw: return decode_by_version(f, 0, m, st);
+    case kLinkPpp:
+    case kLinkPppHdlc: return decode_ppp(f, 0, m, st);
+    case kLinkPppEther: return decode_pppoe(f, 0, m, st);
+    case kLinkCiscoHdlc: return decode_chdlc(f, m, st);
+    case kLinkNflog: return decode_nflog(f, m, st);
+    case kLinkNetlink: ++st.other_l3; return DecodeError::none;  // netlink messages: no IP
+    default: return DecodeError::unsupported_link;
+  }
 }
 
 constexpr PacketMeta kBlankMeta{};
@@ -45,8 +61,9 @@ void reset_meta(PacketMeta& meta) noexcept {
   auto* dst = reinterpret_cast<unsigned char*>(&meta);
   const auto* src = reinterpret_cast<const unsigned char*>(&kBlankMeta);
 #if defined(__SSE2__)
-  static_assert(sizeof(PacketMeta) >= 64 && sizeof(PacketMeta) <= 96);
-  constexpr std::size_t n = sizeof(PacketMeta);
+  // The outer addresses are valid only with a tunnel_type and are left as they were.
+  constexpr std::size_t n = offsetof(PacketMeta, outer_ip_version);
+  static_assert(n >= 64 && n <= 96);
   const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
   const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 16));
   const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 32));
@@ -60,13 +77,14 @@ void reset_meta(PacketMeta& meta) noexcept {
   _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 32), e);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + n - 16), f);
 #else
-  std::memcpy(dst, src, sizeof(PacketMeta));
+  std::memcpy(dst, src, offsetof(PacketMeta, outer_ip_version));
 #endif
 }
 
-[[gnu::always_inline]] inline DecodeError decode_one(const PacketView& pkt, PacketMeta& meta,
-                                                    DecodeStats& stats) noexcept {
+[[gnu::always_inline]] inline DecodeError decode_one(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats,
+                                                    std::uint16_t initial_flags = 0) noexcept {
   reset_meta(meta);
+  if (initial_flags != 0) meta.flags = initial_flags;
   const std::uint32_t caplen = pkt.data != nullptr ? pkt.caplen : 0;
   // Some sources leave wirelen unset; the wire never carried fewer bytes than were captured.
   const std::uint32_t wirelen = pkt.wirelen > caplen ? pkt.wirelen : caplen;
@@ -105,6 +123,12 @@ DecodeError decode(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats) 
 
 void decode_batch(const PacketView* pkts, PacketMeta* metas, std::size_t n, DecodeStats& stats) noexcept {
   for (std::size_t i = 0; i < n; ++i) decode_one(pkts[i], metas[i], stats);
+}
+
+void decode_batch(const PacketView* pkts, PacketMeta* metas, std::size_t n, DecodeStats& stats,
+                  const DecodeOptions& opts) noexcept {
+  const std::uint16_t flags = opts.decap ? 0 : kMetaOuterOnly;
+  for (std::size_t i = 0; i < n; ++i) decode_one(pkts[i], metas[i], stats, flags);
 }
 
 }  // namespace riptide

@@ -12,6 +12,16 @@ inline constexpr std::uint16_t kEtherIpv4 = 0x0800;
 inline constexpr std::uint16_t kEtherArp = 0x0806;
 inline constexpr std::uint16_t kEtherIpv6 = 0x86dd;
 inline constexpr std::uint16_t kMinEthertype = 0x0600;  // smaller values are 802.3 lengths
+inline constexpr std::uint16_t kEtherPppoeSession = 0x8864;
+inline constexpr std::uint16_t kEtherMpls = 0x8847;
+inline constexpr std::uint16_t kEtherMplsMc = 0x8848;
+
+// Out of line (encap_link.cpp): rarer layers between the link and IP.
+DecodeError decode_pppoe(const Frame& f, std::uint32_t off, PacketMeta& m, DecodeStats& st) noexcept;
+DecodeError decode_ppp(const Frame& f, std::uint32_t off, PacketMeta& m, DecodeStats& st) noexcept;
+DecodeError decode_mpls(const Frame& f, std::uint32_t off, PacketMeta& m, DecodeStats& st) noexcept;
+DecodeError decode_chdlc(const Frame& f, PacketMeta& m, DecodeStats& st) noexcept;
+DecodeError decode_nflog(const Frame& f, PacketMeta& m, DecodeStats& st) noexcept;
 
 inline bool is_vlan_tpid(std::uint16_t t) noexcept { return t == 0x8100 || t == 0x88a8 || t == 0x9100; }
 
@@ -44,6 +54,9 @@ inline DecodeError decode_arp(const Frame& f, std::uint32_t off, PacketMeta& m, 
     case kEtherIpv4: m.ethertype = et; return decode_ipv4_inline(f, off, m, st);
     case kEtherIpv6: m.ethertype = et; return decode_ipv6(f, off, m, st);
     case kEtherArp: m.ethertype = et; return decode_arp(f, off, m, st);
+    case kEtherPppoeSession: return decode_pppoe(f, off, m, st);
+    case kEtherMpls:
+    case kEtherMplsMc: return decode_mpls(f, off, m, st);
     default:
       // LLC (802.3 length) and protocols we do not decode: valid frames without an L3 view.
       m.ethertype = et >= kMinEthertype ? et : 0;

@@ -29,9 +29,15 @@ void EveJsonWriter::on_flow(const FlowRecord& rec) {
     return;
   }
   if (kBufSize - used_ < kMaxLine + 1) drain();
-  used_ += format(rec, buf_.get() + used_);
+  used_ += format(rec, buf_.get() + used_, opts_);
   buf_[used_++] = '\n';
   ++buffered_records_;
+}
+
+void EveJsonWriter::set_options(const EveFormatOptions& opts) {
+  iface_.assign(opts.in_iface.substr(0, EveFormatOptions::kMaxIfaceLen));
+  opts_ = opts;
+  opts_.in_iface = iface_;
 }
 
 void EveJsonWriter::drain() noexcept {

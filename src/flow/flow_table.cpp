@@ -79,11 +79,23 @@ struct alignas(64) FlowTable::Entry {
   // Line 2.
   FlowDirStats hi_to_lo{};
   std::uint64_t flow_id = 0;
+  // The tunnel of the first packet; its outer addresses are in the table's side array.
+  std::uint32_t tunnel_id = 0;
+  TunnelType tunnel_type = TunnelType::none;
+  std::uint8_t tunnel_depth = 0;
+  std::uint8_t outer_ip_version = 0;
+};
+
+// Outer addresses of tunnelled flows, apart from the entries so the three lines above stay
+// as they are; written and read only for tunnelled flows, so untouched pages cost nothing.
+struct FlowTable::OuterAddrs {
+  IpAddr src, dst;
 };
 
 struct FlowTable::Memory {
   flow_detail::HugePageBuffer buckets;
   flow_detail::HugePageBuffer entries;
+  flow_detail::HugePageBuffer outer;
 };
 
 FlowTable::FlowTable(const FlowTableConfig& cfg, FlowSink& sink) : cfg_(cfg), sink_(&sink) {
@@ -107,6 +119,8 @@ FlowTable::FlowTable(const FlowTableConfig& cfg, FlowSink& sink) : cfg_(cfg), si
   buckets_ = static_cast<std::uint32_t*>(mem_->buckets.data());
   std::fill_n(buckets_, bucket_mask_ + 1, kNil);
   entries_ = static_cast<Entry*>(mem_->entries.data());
+  mem_->outer = flow_detail::HugePageBuffer(std::size_t{capacity_} * sizeof(OuterAddrs));
+  outer_ = static_cast<OuterAddrs*>(mem_->outer.data());
   flow_id_base_ = std::uint64_t{cfg.table_index & kFlowIdTableMask} << kFlowIdSeqBits;
 }
 
@@ -366,6 +380,11 @@ std::uint32_t FlowTable::create(const FlowKey& k, std::uint32_t bucket, std::uin
   e.lo_to_hi = FlowDirStats{};
   e.hi_to_lo = FlowDirStats{};
   e.flow_id = next_flow_id();
+  e.tunnel_type = m.tunnel_type;
+  e.tunnel_id = m.tunnel_id;
+  e.tunnel_depth = m.tunnel_depth;
+  e.outer_ip_version = m.outer_ip_version;
+  if (m.tunnel_type != TunnelType::none) [[unlikely]] outer_[i] = OuterAddrs{m.outer_src, m.outer_dst};
   // A SYN+ACK opening the flow means we missed the SYN: its receiver is the client.
   const bool synack = k.proto == kProtoTcp && (m.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
   e.client_is_lo = synack ? !from_lo : from_lo;
@@ -422,13 +441,22 @@ void FlowTable::export_flow(const Entry& e, FlowEndReason why) noexcept {
   }
   r.ip_version = e.key.ip_version;
   r.proto = e.key.proto;
-  r.vlan_count = e.key.vlan_count;
-  for (std::size_t v = 0; v < r.vlan_ids.size(); ++v) r.vlan_ids[v] = e.key.vlan_ids[v];
+  r.vlan_count = e.key.vlan_count;  // 0 when the key holds a VNI instead
+  for (std::size_t v = 0; v < r.vlan_count; ++v) r.vlan_ids[v] = e.key.vlan_ids[v];
   r.toserver = e.to_server();
   r.toclient = e.to_client();
   r.start_ns = e.start_ns();
   r.end_ns = e.last_ns();
   r.reason = why;
+  r.tunnel_type = e.tunnel_type;
+  if (e.tunnel_type != TunnelType::none) {
+    const OuterAddrs& o = outer_[&e - entries_];
+    r.tunnel_id = e.tunnel_id;
+    r.tunnel_depth = e.tunnel_depth;
+    r.outer_ip_version = e.outer_ip_version;
+    r.outer_src = o.src;
+    r.outer_dst = o.dst;
+  }
   ++stats_.flows_ended[static_cast<std::size_t>(why)];
   sink_->on_flow(r);
 }

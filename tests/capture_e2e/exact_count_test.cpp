@@ -47,7 +47,7 @@ TEST_P(ExactCount, AllFramesCapturedAndMeteredOnce) {
   EXPECT_EQ(f.packets, 200000u);
   for (const auto& r : f.flows) {
     EXPECT_EQ(r["flow"].value("pkts_toserver", 0u) + r["flow"].value("pkts_toclient", 0u), 2000u) << r.dump();
-    EXPECT_EQ(r["flow"].value("reason", std::string()), "end_of_input");
+    EXPECT_EQ(r["flow"].value("reason", std::string()), "shutdown");
   }
 }
 

@@ -40,9 +40,17 @@ std::vector<Case> malformed_cases() {
   tags.eth();
   for (int i = 0; i < kMaxVlanWalk + 1; ++i) tags.vlan(1);
 
+  Ipv4Opts ipip;
+  ipip.proto = 4;
+  PacketBuilder nested;
+  nested.eth();
+  for (int i = 0; i < kMaxTunnelDepth + 1; ++i) nested.ipv4("10.0.0.1", "10.0.0.2", ipip);
+  nested.ipv4("10.0.0.3", "10.0.0.4").udp(1, 2);
+  const Bytes labels(4 * (kMaxMplsLabels + 1), 0);
+
   return {
       {DecodeError::none, tcp4},
-      {DecodeError::unsupported_link, tcp4, static_cast<LinkType>(9)},  // PPP
+      {DecodeError::unsupported_link, tcp4, static_cast<LinkType>(147)},  // USER0: private use
       {DecodeError::truncated_l2, cut(tcp4, 13)},
       {DecodeError::truncated_vlan, cut(vlan, 16)},
       {DecodeError::too_many_vlans, tags.ipv4("1.1.1.1", "2.2.2.2").build()},
@@ -60,6 +68,18 @@ std::vector<Case> malformed_cases() {
       {DecodeError::truncated_udp, cut(udp4, 14 + 20 + 7)},
       {DecodeError::bad_udp_len, patched(patched(udp4, 14 + 20 + 4, 0), 14 + 20 + 5, 7)},
       {DecodeError::truncated_icmp, cut(icmp4, 14 + 20 + 7)},
+      {DecodeError::truncated_pppoe, PacketBuilder().eth().raw({0x11, 0, 0, 1, 0}, 0, 0x8864).build()},
+      {DecodeError::truncated_mpls, PacketBuilder().eth().raw({0, 0, 0x10}, 0, 0x8847).build()},
+      {DecodeError::too_many_mpls_labels, PacketBuilder().eth().raw(labels, 0, 0x8847).build()},
+      {DecodeError::truncated_gre, PacketBuilder().eth().ipv4("1.1.1.1", "2.2.2.2").raw({0x20, 0, 8, 0}, 47).build()},
+      {DecodeError::bad_gre_version, PacketBuilder().eth().ipv4("1.1.1.1", "2.2.2.2").raw({0, 2, 8, 0}, 47).build()},
+      {DecodeError::truncated_vxlan, PacketBuilder().eth().ipv4("1.1.1.1", "2.2.2.2").udp(1, 4789).payload(4).build()},
+      {DecodeError::truncated_geneve,
+       PacketBuilder().eth().ipv4("1.1.1.1", "2.2.2.2").udp(1, 6081).raw({2, 0, 0x65, 0x58, 0, 0, 1, 0}).build()},
+      {DecodeError::truncated_gtp,
+       PacketBuilder().eth().ipv4("1.1.1.1", "2.2.2.2").udp(2152, 2152).raw({0x34, 0xff, 0, 4, 0, 0, 0, 1}).build()},
+      {DecodeError::too_many_tunnels, nested.build()},
+      {DecodeError::truncated_nflog, Bytes{2, 0, 0, 0, 8, 0}, static_cast<LinkType>(239)},
   };
 }
 

@@ -84,10 +84,10 @@ TEST(DecoderIpv4, TsoZeroTotalLengthUsesWireLength) {
 
 TEST(DecoderIpv4, OtherProtocolCountsOtherL4) {
   Ipv4Opts o;
-  o.proto = 47;  // GRE: not decoded further
+  o.proto = 50;  // ESP: not decoded further
   const Decoded d = decode_bytes(PacketBuilder().eth().ipv4("1.1.1.1", "2.2.2.2", o).payload(20).build());
   EXPECT_EQ(d.e, DecodeError::none);
-  EXPECT_EQ(d.m.ip_proto, 47);
+  EXPECT_EQ(d.m.ip_proto, 50);
   EXPECT_FALSE(d.m.has(kMetaHasL4));
   EXPECT_EQ(d.m.payload_off, 34);
   EXPECT_EQ(d.m.l4_payload_len, 20u);

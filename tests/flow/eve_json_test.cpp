@@ -19,9 +19,9 @@ using nlohmann::json;
 // 2024-01-02T03:04:05.123456789Z
 constexpr TimestampNs kT0 = 1704164645LL * kNsPerSec + 123456789;
 
-json to_json(const FlowRecord& r) {
+json to_json(const FlowRecord& r, const EveFormatOptions& opts = {}) {
   char buf[EveJsonWriter::kMaxLine];
-  const std::size_t n = EveJsonWriter::format(r, buf);
+  const std::size_t n = EveJsonWriter::format(r, buf, opts);
   EXPECT_LT(n, sizeof(buf));
   return json::parse(std::string(buf, n));
 }
@@ -47,8 +47,12 @@ FlowRecord tcp_record() {
 
 TEST(EveJson, TcpRecordFields) {
   const json j = to_json(tcp_record());
-  EXPECT_EQ(j["timestamp"], "2024-01-02T03:04:05.123456+0000");
+  // When the flow ended.
+  EXPECT_EQ(j["timestamp"], "2024-01-02T03:05:07.023456+0000");
   EXPECT_EQ(j["flow_id"], 1234567890123ull);
+  EXPECT_EQ(j["app_proto"], "unknown");
+  EXPECT_FALSE(j.contains("in_iface"));
+  EXPECT_FALSE(j.contains("riptide"));
   EXPECT_EQ(j["event_type"], "flow");
   EXPECT_FALSE(j.contains("vlan"));
   EXPECT_EQ(j["src_ip"], "10.0.0.1");
@@ -62,12 +66,13 @@ TEST(EveJson, TcpRecordFields) {
   EXPECT_EQ(f["pkts_toclient"], 8);
   EXPECT_EQ(f["bytes_toserver"], 1000);
   EXPECT_EQ(f["bytes_toclient"], 9000);
-  EXPECT_EQ(f["ip_bytes_toserver"], 860);
-  EXPECT_EQ(f["ip_bytes_toclient"], 8888);
+  EXPECT_FALSE(f.contains("ip_bytes_toserver"));
   EXPECT_EQ(f["start"], "2024-01-02T03:04:05.123456+0000");
   EXPECT_EQ(f["end"], "2024-01-02T03:05:07.023456+0000");
   EXPECT_EQ(f["age"], 62);
-  EXPECT_EQ(f["reason"], "tcp_rst");
+  EXPECT_EQ(f["reason"], "timeout");
+  EXPECT_EQ(f["state"], "closed");
+  EXPECT_EQ(j["tcp"]["state"], "closed");
   const json& t = j["tcp"];
   EXPECT_EQ(t["tcp_flags"], "1f");
   EXPECT_EQ(t["tcp_flags_ts"], "1b");
@@ -127,12 +132,58 @@ TEST(EveJson, IcmpHasTypesNotPorts) {
   EXPECT_EQ(j["src_ip"], "::1");
 }
 
-TEST(EveJson, UnknownProtoIsANumberString) {
+TEST(EveJson, ProtoIsTheIanaKeywordOrANumberString) {
   FlowRecord r = tcp_record();
   r.proto = 47;
-  const json j = to_json(r);
-  EXPECT_EQ(j["proto"], "47");
-  EXPECT_FALSE(j.contains("src_port"));
+  EXPECT_EQ(to_json(r)["proto"], "GRE");
+  EXPECT_FALSE(to_json(r).contains("src_port"));
+  r.proto = 50;
+  EXPECT_EQ(to_json(r)["proto"], "ESP");
+  r.proto = 2;
+  EXPECT_EQ(to_json(r)["proto"], "IGMP");
+  r.proto = 200;  // unassigned
+  EXPECT_EQ(to_json(r)["proto"], "200");
+}
+
+TEST(EveJson, ExtensionsCarryRiptidesOwnFields) {
+  FlowRecord r = tcp_record();
+  r.tunnel_type = TunnelType::vxlan;
+  r.tunnel_id = 5001;
+  r.tunnel_depth = 1;
+  r.outer_ip_version = 4;
+  r.outer_src = ip("192.0.2.1");
+  r.outer_dst = ip("192.0.2.2");
+  EveFormatOptions o;
+  o.extensions = true;
+  o.in_iface = "eth\"0";
+  const json j = to_json(r, o);
+  EXPECT_EQ(j["in_iface"], "eth_0");
+  EXPECT_EQ(j["riptide"]["reason"], "tcp_rst");
+  EXPECT_EQ(j["riptide"]["ip_bytes_toserver"], 860);
+  EXPECT_EQ(j["riptide"]["ip_bytes_toclient"], 8888);
+  EXPECT_EQ(j["riptide"]["tunnel_type"], "vxlan");
+  EXPECT_EQ(j["riptide"]["vni"], 5001);
+  EXPECT_EQ(j["tunnel"]["src_ip"], "192.0.2.1");
+  EXPECT_EQ(j["tunnel"]["dest_ip"], "192.0.2.2");
+  EXPECT_EQ(j["tunnel"]["proto"], "UDP");
+  EXPECT_EQ(j["tunnel"]["depth"], 1);
+}
+
+TEST(EveJson, ReasonsAndStatesInSuricatasWords) {
+  FlowRecord r = tcp_record();
+  r.reason = FlowEndReason::evicted;
+  EXPECT_EQ(to_json(r)["flow"]["reason"], "forced");
+  r.reason = FlowEndReason::end_of_input;
+  EXPECT_EQ(to_json(r)["flow"]["reason"], "shutdown");
+  r.reason = FlowEndReason::idle_timeout;
+  EXPECT_EQ(to_json(r)["flow"]["reason"], "timeout");
+  r.toserver.tcp_flags = SYN;
+  r.toclient = FlowDirStats{};
+  EXPECT_EQ(to_json(r)["flow"]["state"], "new");
+  EXPECT_EQ(to_json(r)["tcp"]["state"], "syn_sent");
+  r.toclient.pkts = 1;
+  r.toclient.tcp_flags = SYN | ACK;
+  EXPECT_EQ(to_json(r)["flow"]["state"], "established");
 }
 
 TEST(EveJson, LongestRecordFitsTheLineBound) {
@@ -148,7 +199,18 @@ TEST(EveJson, LongestRecordFitsTheLineBound) {
   r.start_ns = -kNsPerSec * 1000 - 1;  // before 1970
   r.end_ns = INT64_MAX;  // the last representable nanosecond
   r.reason = FlowEndReason::active_timeout;
-  const json j = to_json(r);
+  r.tunnel_type = TunnelType::gtpu;
+  r.tunnel_id = ~0u;
+  r.tunnel_depth = 255;
+  r.outer_ip_version = 6;
+  r.outer_src = r.src_ip;
+  r.outer_dst = r.dest_ip;
+  EveFormatOptions o;
+  o.extensions = true;
+  const std::string long_name(200, 'x');
+  o.in_iface = long_name;
+  const json j = to_json(r, o);
+  EXPECT_EQ(j["in_iface"].get<std::string>().size(), EveFormatOptions::kMaxIfaceLen);
   EXPECT_EQ(j["flow"]["start"], "1969-12-31T23:43:19.999999+0000");
   EXPECT_EQ(j["flow"]["end"], "2262-04-11T23:47:16.854775+0000");
   EXPECT_EQ(j["vlan"].size(), 2u);
@@ -184,7 +246,7 @@ TEST(EveJson, WritesOneParsableLinePerFlowFromATable) {
     EXPECT_EQ(j["dest_port"], 80);
     EXPECT_EQ(j["flow"]["pkts_toserver"], 1);
     EXPECT_EQ(j["flow"]["pkts_toclient"], 1);
-    EXPECT_EQ(j["flow"]["reason"], "end_of_input");
+    EXPECT_EQ(j["flow"]["reason"], "shutdown");
     EXPECT_EQ(j["tcp"]["tcp_flags_tc"], "12");
     ++n;
   }

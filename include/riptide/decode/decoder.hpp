@@ -1,7 +1,9 @@
 #pragma once
-// Packet decoder: Ethernet / 802.1Q / 802.1ad / ARP / IPv4 / IPv6 / TCP / UDP / ICMP / ICMPv6,
-// over Ethernet, Linux cooked (SLL, SLL2), raw IP and loopback links. No allocation, never
-// reads past caplen, every malformed case counted by reason.
+// Packet decoder: Ethernet / 802.1Q / 802.1ad / ARP / PPPoE / MPLS / IPv4 / IPv6 / TCP / UDP /
+// ICMP / ICMPv6, over Ethernet, Linux cooked (SLL, SLL2), raw IP, loopback, Cisco HDLC, PPP and
+// NFLOG links; through IP-in-IP, GRE (ERSPAN II/III, transparent bridging, PPTP), VXLAN,
+// Geneve, GTP-U and LISP down to the innermost IP packet, which is what PacketMeta describes.
+// No allocation, never reads past caplen, every malformed case counted by reason.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +16,15 @@ namespace riptide {
 
 inline constexpr int kMaxVlanWalk = 8;        // stacked tags walked before giving up
 inline constexpr int kMaxIpv6ExtHeaders = 8;  // extension headers walked before giving up
+inline constexpr int kMaxTunnelDepth = 8;     // nested tunnels entered before giving up
+inline constexpr int kMaxMplsLabels = 16;     // MPLS label stack entries walked before giving up
+
+// Decoder choices that change what a flow is.
+struct DecodeOptions {
+  // false: stop at the outermost IP header, so tunnels are metered as their transport (one
+  // flow per GRE/VXLAN/... tunnel) instead of by the packets they carry.
+  bool decap = true;
+};
 
 struct DecodeStats {
   std::uint64_t packets = 0;
@@ -26,6 +37,9 @@ struct DecodeStats {
   std::uint64_t ipv4 = 0, ipv6 = 0, arp = 0, other_l3 = 0;
   std::uint64_t tcp = 0, udp = 0, icmp = 0, icmpv6 = 0, other_l4 = 0;
   std::uint64_t fragments = 0;
+  std::uint64_t pppoe = 0, mpls = 0;  // packets with a PPPoE session / MPLS label stack
+  // Packets by outermost tunnel (index TunnelType); [none] stays 0.
+  std::array<std::uint64_t, static_cast<std::size_t>(TunnelType::count_)> tunnels{};
   std::array<std::uint64_t, static_cast<std::size_t>(DecodeError::count_)> errors{};
 
   std::uint64_t error_count(DecodeError e) const noexcept { return errors[static_cast<std::size_t>(e)]; }
@@ -37,11 +51,16 @@ struct DecodeStats {
 std::string_view to_string(DecodeError e) noexcept;
 // One-line plain-language explanation for reports.
 std::string_view explain(DecodeError e) noexcept;
+// "none", "ipip", "gre", "vxlan", "geneve", "gtpu", "lisp": as written in EVE "tunnel.type".
+std::string_view to_string(TunnelType t) noexcept;
 
 // Decodes `pkt` into `meta` (fully overwritten) and updates `stats`.
 // Returns meta.error. Safe on any input.
 DecodeError decode(const PacketView& pkt, PacketMeta& meta, DecodeStats& stats) noexcept;
 // decode(pkts[i], metas[i], stats) for i in [0, n), without a call per packet.
 void decode_batch(const PacketView* pkts, PacketMeta* metas, std::size_t n, DecodeStats& stats) noexcept;
+// The same with options; decode_batch(pkts, metas, n, stats) is this with DecodeOptions{}.
+void decode_batch(const PacketView* pkts, PacketMeta* metas, std::size_t n, DecodeStats& stats,
+                  const DecodeOptions& opts) noexcept;
 
 }  // namespace riptide

@@ -20,6 +20,10 @@
 //   flow_hash() follows the key, so the fragments of a datagram also reach one worker.
 // - Packets without a transport header (protocols other than TCP/UDP/SCTP/UDP-Lite, or a
 //   truncated L4 header) use ports 0/0 as well.
+// - Tunnelled packets are keyed by the innermost IP header (PacketMeta describes it). A VXLAN
+//   or Geneve VNI is a tenant's network: it replaces the VLAN ids in the key (`segment`, with
+//   the tunnel type in `tunnel`), so overlapping tenant networks stay apart. GTP-U TEIDs and
+//   GRE keys are not in the key: each direction of a GTP or PPTP tunnel uses its own.
 // - Non-IP packets (ARP, anything without an IPv4/IPv6 header) are not flows: make_key
 //   returns false. Nor are IPv4 packets whose total length is shorter than their header
 //   (DecodeError::bad_ipv4_total_len): the header is not a real one, its "addresses" are
@@ -43,7 +47,9 @@ struct FlowKey {
   std::uint8_t vlan_count = 0;  // tags kept in vlan_ids (0..kMaxVlans)
   std::uint8_t ip_version = 0;  // 4 or 6
   std::uint8_t proto = 0;
-  std::uint8_t pad_ = 0;        // always 0: the key is hashed and compared as raw bytes
+  // TunnelType of a VNI held in vlan_ids (low 16 bits in [0], high 8 in [1]); 0: VLAN ids.
+  // Also the byte that keeps the key free of padding: it is hashed and compared as raw bytes.
+  std::uint8_t tunnel = 0;
 
   bool operator==(const FlowKey& o) const noexcept { return std::memcmp(this, &o, sizeof(FlowKey)) == 0; }
 };
@@ -92,16 +98,24 @@ inline std::uint64_t fold_mul(std::uint64_t a, std::uint64_t b) noexcept {
 inline bool make_key(const PacketMeta& m, FlowKey& key, bool& forward) noexcept {
   static_assert(std::endian::native == std::endian::little, "the words below are the fields' little-endian bytes");
   static_assert(offsetof(FlowKey, lo_port) == 32 && offsetof(FlowKey, vlan_ids) == 36 &&
-                offsetof(FlowKey, vlan_count) == 40 && offsetof(FlowKey, proto) == 42);
-  const int nv = m.vlan_count < PacketMeta::kMaxVlans ? m.vlan_count : PacketMeta::kMaxVlans;
-  const std::uint64_t v0 = nv > 0 ? m.vlan_ids[0] : 0, v1 = nv > 1 ? m.vlan_ids[1] : 0;
+                offsetof(FlowKey, vlan_count) == 40 && offsetof(FlowKey, proto) == 42 &&
+                offsetof(FlowKey, tunnel) == 43);
+  int nv = m.vlan_count < PacketMeta::kMaxVlans ? m.vlan_count : PacketMeta::kMaxVlans;
+  std::uint64_t v0 = nv > 0 ? m.vlan_ids[0] : 0, v1 = nv > 1 ? m.vlan_ids[1] : 0;
+  std::uint32_t tunnel = 0;
+  if (m.tunnel_type == TunnelType::vxlan || m.tunnel_type == TunnelType::geneve) [[unlikely]] {
+    nv = 0;
+    v0 = m.tunnel_id & 0xffffu;
+    v1 = m.tunnel_id >> 16;
+    tunnel = static_cast<std::uint32_t>(m.tunnel_type) << 24;
+  }
   auto* out = reinterpret_cast<std::uint8_t*>(&key);
   auto store = [out](std::size_t at, auto word) { std::memcpy(out + at, &word, sizeof word); };
   if (!m.has(kMetaHasL3) || (m.ip_version != 4 && m.ip_version != 6) || m.error == DecodeError::bad_ipv4_total_len) {
     forward = true;
     for (std::size_t at = 0; at < 32; at += 8) store(at, std::uint64_t{0});
     store(32, std::uint64_t{v0 << 32 | v1 << 48});
-    store(40, static_cast<std::uint32_t>(nv));
+    store(40, static_cast<std::uint32_t>(nv) | tunnel);
     return false;
   }
   std::uint16_t sp = 0, dp = 0;
@@ -119,7 +133,7 @@ inline bool make_key(const PacketMeta& m, FlowKey& key, bool& forward) noexcept 
   for (std::size_t i = 0; i < 4; ++i) store(8 * i, w[i]);
   store(32, std::uint64_t{lo_port | hi_port << 16 | v0 << 32 | v1 << 48});
   store(40, static_cast<std::uint32_t>(static_cast<std::uint32_t>(nv) | std::uint32_t{m.ip_version} << 8 |
-                                       std::uint32_t{m.ip_proto} << 16));
+                                       std::uint32_t{m.ip_proto} << 16 | tunnel));
   return true;
 }
 

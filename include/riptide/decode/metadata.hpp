@@ -29,6 +29,17 @@ enum class DecodeError : std::uint8_t {
   truncated_udp,
   bad_udp_len,             // UDP length < 8
   truncated_icmp,
+  // Encapsulations (appended so earlier values keep their numbers).
+  truncated_pppoe,         // PPPoE session or PPP header cut short
+  truncated_mpls,          // label stack runs past the frame
+  too_many_mpls_labels,    // more labels than kMaxMplsLabels without bottom-of-stack
+  truncated_gre,           // GRE header (with its optional fields) or ERSPAN header cut short
+  bad_gre_version,         // GRE version other than 0 and 1 (PPTP)
+  truncated_vxlan,
+  truncated_geneve,        // Geneve header or its options cut short
+  truncated_gtp,           // GTP-U header or extension headers cut short
+  too_many_tunnels,        // more nested encapsulations than kMaxTunnelDepth
+  truncated_nflog,         // NFLOG header or TLV cut short
   count_                   // number of values; keep last
 };
 
@@ -40,6 +51,19 @@ enum : std::uint16_t {
   kMetaArp = 1u << 4,
   kMetaTruncated = 1u << 5,   // caplen < wirelen (snaplen): still counted with wirelen
   kMetaIpOptions = 1u << 6,   // IPv4 options or IPv6 extension headers present
+  kMetaOuterOnly = 1u << 7,   // decoded with DecodeOptions::decap off: tunnels not entered
+};
+
+// The encapsulation the flow key's packet was found in (the outermost one when nested).
+enum class TunnelType : std::uint8_t {
+  none = 0,
+  ipip,    // IPv4 or IPv6 directly inside IPv4 or IPv6 (protocols 4 and 41)
+  gre,     // GRE, ERSPAN and PPTP included
+  vxlan,   // UDP 4789
+  geneve,  // UDP 6081
+  gtpu,    // UDP 2152
+  lisp,    // UDP 4341 (LISP data plane)
+  count_
 };
 
 struct PacketMeta {
@@ -71,6 +95,18 @@ struct PacketMeta {
   std::uint16_t sport = 0;       // for ICMP/ICMPv6: type in sport, code in dport
   std::uint16_t dport = 0;
   std::uint32_t l4_payload_len = 0;  // from headers, not caplen
+
+  // Encapsulation. The fields above describe the innermost IP packet (the one flows are keyed
+  // by); these say what it was carried in.
+  std::uint32_t tunnel_id = 0;        // VXLAN/Geneve VNI, GTP-U TEID, GRE key; 0: none
+  std::uint16_t outer_l3_off = 0xffff;  // outermost IP header carrying a tunnel
+  TunnelType tunnel_type = TunnelType::none;  // outermost tunnel
+  std::uint8_t tunnel_depth = 0;      // tunnels nested around the innermost packet
+  // Outermost tunnel's IP endpoints. Not reset per packet (decode() writes the fields above
+  // only): valid when tunnel_type != none.
+  std::uint8_t outer_ip_version = 0;
+  IpAddr outer_src;
+  IpAddr outer_dst;
 
   bool has(std::uint16_t f) const noexcept { return (flags & f) != 0; }
 };

@@ -4,18 +4,27 @@
 // allocation per record. Every field is a number, an address, or a fixed name, so nothing
 // needs escaping.
 //
-// Layout of one line (keys in this order; "vlan" only when the flow had tags, ports only for
-// TCP/UDP/SCTP/UDP-Lite, icmp_* only for ICMP/ICMPv6, "tcp" only for TCP):
-//   {"timestamp":"<start>","flow_id":N,"event_type":"flow","vlan":[..],"src_ip":"..",
-//    "src_port":N,"dest_ip":"..","dest_port":N,"proto":"TCP"|"UDP"|"ICMP"|"IPv6-ICMP"|"SCTP"|"<n>",
+// Layout of one line (keys in this order; "in_iface" only when set, "vlan" only when the
+// flow had tags, ports only for TCP/UDP/SCTP/UDP-Lite, icmp_* only for ICMP/ICMPv6, "tunnel"
+// only for tunnelled flows, "tcp" only for TCP, "riptide" only with EveFormatOptions::extensions):
+//   {"timestamp":"<ended>","flow_id":N,"in_iface":"..","event_type":"flow","vlan":[..],
+//    "src_ip":"..","src_port":N,"dest_ip":"..","dest_port":N,"proto":"<IANA keyword>",
 //    "icmp_type":N,"icmp_code":N,"response_icmp_type":N,"response_icmp_code":N,
+//    "tunnel":{"src_ip":"..","dest_ip":"..","proto":"GRE"|"UDP"|"IPv4"|"IPv6","depth":N},
+//    "app_proto":"unknown","community_id":"1:..",
 //    "flow":{"pkts_toserver":N,"pkts_toclient":N,"bytes_toserver":N,"bytes_toclient":N,
-//            "ip_bytes_toserver":N,"ip_bytes_toclient":N,"start":"..","end":"..","age":N,
-//            "reason":".."},
-//    "tcp":{"tcp_flags":"1b","tcp_flags_ts":"..","tcp_flags_tc":"..","syn":true,...}}
-// Times are UTC, microseconds: "2024-01-02T03:04:05.123456+0000". "timestamp" is the flow's
-// start, "age" is whole seconds between the start and end seconds (as Suricata does).
-// src is the client, dest the server.
+//            "start":"..","end":"..","age":N,"state":"new"|"established"|"closed",
+//            "reason":"timeout"|"forced"|"shutdown"},
+//    "tcp":{"tcp_flags":"1b","tcp_flags_ts":"..","tcp_flags_tc":"..","syn":true,...,"state":".."},
+//    "riptide":{"reason":"idle_timeout",...,"ip_bytes_toserver":N,"ip_bytes_toclient":N,
+//               "tunnel_type":"vxlan","vni":N | "teid":N | "gre_key":N}}
+// Every record without "riptide" validates against Suricata's etc/schema.json (which allows no
+// other keys). Times are UTC, microseconds: "2024-01-02T03:04:05.123456+0000". "timestamp" is
+// the flow's last packet (Suricata stamps a flow event when it ends the flow),
+// "age" is whole seconds between the start and end seconds (as Suricata does). src is the
+// client, dest the server. flow.reason: idle/active timeouts and the FIN/RST grace period are
+// "timeout", a full table's eviction "forced", the end of input "shutdown"; riptide's own
+// reason is riptide.reason.
 //
 // Output: a LineOutput (raw file descriptor), so every record reaches the file whole or not
 // at all. Errors: the first failed write is kept (error()) and reported once on stderr; the
@@ -25,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "riptide/core/result.hpp"
 #include "riptide/flow/flow_record.hpp"
@@ -32,9 +42,18 @@
 
 namespace riptide {
 
+// Formatting choices; the defaults give strict EVE.
+struct EveFormatOptions {
+  static constexpr std::size_t kMaxIfaceLen = 64;  // longer names are cut
+  // Adds the "riptide" object (riptide's end reason, IP-header byte counts, tunnel type and id).
+  bool extensions = false;
+  // Live capture: the interface, written as "in_iface". Must outlive the format() call.
+  std::string_view in_iface{};
+};
+
 class EveJsonWriter final : public FlowSink {
  public:
-  static constexpr std::size_t kMaxLine = 1024;  // a formatted record is always shorter
+  static constexpr std::size_t kMaxLine = 1536;  // a formatted record is always shorter
 
   explicit EveJsonWriter(std::unique_ptr<LineOutput> out);
   // Creates or truncates `path`; "-" writes to standard output.
@@ -60,8 +79,11 @@ class EveJsonWriter final : public FlowSink {
   }
 
   // Formats `rec` as one JSON object without the newline into `buf` (at least kMaxLine bytes);
-  // returns its length.
+  // returns its length. The first form uses EveFormatOptions{}.
   static std::size_t format(const FlowRecord& rec, char* buf) noexcept;
+  static std::size_t format(const FlowRecord& rec, char* buf, const EveFormatOptions& opts) noexcept;
+  // Options for the records on_flow() writes from now on (the interface name is copied).
+  void set_options(const EveFormatOptions& opts);
 
  private:
   void drain() noexcept;  // buffer -> output
@@ -71,6 +93,8 @@ class EveJsonWriter final : public FlowSink {
   std::size_t used_ = 0;
   std::uint64_t buffered_records_ = 0;  // whole lines in buf_
   std::uint64_t records_ = 0;
+  std::string iface_;
+  EveFormatOptions opts_{};
 };
 
 }  // namespace riptide

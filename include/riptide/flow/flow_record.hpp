@@ -69,6 +69,14 @@ struct FlowRecord {
   TimestampNs start_ns = 0;     // first packet of either direction
   TimestampNs end_ns = 0;       // last packet of either direction
   FlowEndReason reason = FlowEndReason::idle_timeout;
+  // The tunnel the flow's first packet came through (tunnel_type none: not tunnelled):
+  // VNI, TEID or GRE key (0: none), nesting depth, the outermost tunnel's IP endpoints.
+  TunnelType tunnel_type = TunnelType::none;
+  std::uint8_t tunnel_depth = 0;
+  std::uint8_t outer_ip_version = 0;
+  std::uint32_t tunnel_id = 0;
+  IpAddr outer_src{};
+  IpAddr outer_dst{};
 
   std::uint64_t pkts() const noexcept { return toserver.pkts + toclient.pkts; }
   std::uint64_t bytes() const noexcept { return toserver.bytes + toclient.bytes; }

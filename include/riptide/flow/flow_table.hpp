@@ -141,6 +141,8 @@ class FlowTable {
   std::unique_ptr<Memory> mem_;
   std::uint32_t* buckets_ = nullptr;
   Entry* entries_ = nullptr;  // capacity_ entries, cache-line aligned
+  struct OuterAddrs;
+  OuterAddrs* outer_ = nullptr;  // capacity_ entries, parallel to entries_
   std::uint32_t free_head_ = kNil;
   List lru_;      // open flows, least recently seen first
   List closing_;  // closing TCP flows, earliest closed first
