@@ -34,7 +34,7 @@
 namespace riptide {
 
 // Raised whenever a class a plugin derives from or calls changes its layout or its virtual
-// functions. 5: PacketMeta carries the tunnel around the innermost packet (124 bytes);
+// functions. 5: PacketMeta carries the tunnel around the innermost packet (128 bytes);
 // 4: AnalyzerContext::interface; 3: AnalyzerFactory::outputs, PacketErrors from the default on_packets;
 // 2: AnalyzerFactory::max_packet_delay (1: the plugins before the version existed).
 inline constexpr std::uint32_t kPluginAbiVersion = 5;
@@ -47,7 +47,7 @@ template <std::uint32_t V>
 struct Layout;
 template <>
 struct Layout<5> {
-  static constexpr std::size_t meta_size = 124, meta_align = 4, view_size = 40, view_align = 8;
+  static constexpr std::size_t meta_size = 128, meta_align = 4, view_size = 40, view_align = 8;
   static constexpr std::size_t meta_src = 42, meta_dst = 58, meta_sport = 74, meta_l4_payload_len = 80;
   static constexpr std::size_t meta_flags = 8, meta_l3_off = 12, meta_ip_version = 26;
   static constexpr std::size_t view_caplen = 8, view_wirelen = 12, view_ts = 16, view_ifindex = 24, view_link = 32;
