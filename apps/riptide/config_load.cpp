@@ -168,6 +168,7 @@ void add_config_options(CLI::App& app) {
   app.set_config("--config", "", "read settings from this YAML file; the command line overrides it")
       ->expected(1)
       ->check(CLI::ExistingFile)
+      ->option_text("FILE")
       ->group("config file");
   app.add_flag("--print-config")
       ->description("print the effective settings as YAML (what --config reads) and exit")
@@ -175,7 +176,7 @@ void add_config_options(CLI::App& app) {
       ->group("config file");
   app.footer(
       "Every option can be set in the --config file: the heading it is listed under is its section "
-      "(a.b is map b inside map a), its key is the long name without dashes, e.g.\n"
+      "(a.b is map b inside map a), its key is the long name without dashes (the filter: capture.expression), e.g.\n"
       "  capture:\n    threads: 2\n  analyzers:\n    analyzer: [reporter]\n"
       "--print-config prints a complete file to start from.");
 }
