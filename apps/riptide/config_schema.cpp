@@ -41,13 +41,26 @@ std::string join_path(const std::vector<std::string>& parts) {
 
 }  // namespace
 
-std::vector<ConfigEntry> config_entries(CLI::App& app) {
-  std::vector<ConfigEntry> out;
+namespace {
+
+// Options can also sit in CLI11 option groups (nameless sub-apps, app.add_option_group(NAME)):
+// there the group's name is the section unless the option names its own.
+void collect(CLI::App& app, const std::string& inherited, std::vector<ConfigEntry>& out) {
   for (CLI::Option* o : app.get_options()) {
     if (o == app.get_help_ptr() || o == app.get_help_all_ptr() || o == app.get_config_ptr()) continue;
     if (!o->get_configurable()) continue;
-    out.push_back({split_section(o->get_group()), key_of(*o), o});
+    const std::string& g = o->get_group();
+    out.push_back({split_section(g.empty() || g == kUngrouped ? inherited : g), key_of(*o), o});
   }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* a) { return a->get_name().empty(); }))
+    collect(*sub, sub->get_group(), out);
+}
+
+}  // namespace
+
+std::vector<ConfigEntry> config_entries(CLI::App& app) {
+  std::vector<ConfigEntry> out;
+  collect(app, "", out);
   return out;
 }
 

@@ -239,6 +239,25 @@ TEST(ConfigMapping, EveryOptionOfTheTestAppHasAPath) {
                                              "analyzers.heavy-hitters.hh-k", "analyzers.heavy-hitters.hh-out"}));
 }
 
+TEST(ConfigMapping, OptionGroupsGiveTheirSection) {
+  Sensor s;
+  unsigned port = 0;
+  auto* ipfix = s.app.add_option_group("outputs.ipfix");
+  ipfix->add_option("--ipfix-port", port)->check(CLI::Range(1u, 65535u));
+  EXPECT_TRUE(config_schema_problems(s.app).empty());
+  TempFile f("capture:\n  interface: lo\noutputs:\n  ipfix:\n    ipfix-port: 4739\n");
+  ASSERT_EQ(s.parse_with(f), "");
+  EXPECT_EQ(port, 4739u);
+  EXPECT_NE(config_to_yaml(s.app, "").find("outputs:\n  # quiet: false\n  ipfix:\n    ipfix-port: 4739\n"), std::string::npos)
+      << config_to_yaml(s.app, "");
+
+  TempFile g("capture:\n  interface: lo\noutputs:\n  ipfix:\n    ipfix-port: 0\n");
+  Sensor t;
+  auto* ipfix2 = t.app.add_option_group("outputs.ipfix");
+  ipfix2->add_option("--ipfix-port", port)->check(CLI::Range(1u, 65535u));
+  EXPECT_NE(t.parse_with(g).find(g.path + ":5: outputs.ipfix.ipfix-port: "), std::string::npos);
+}
+
 TEST(ConfigMapping, SchemaProblemsAreFound) {
   Sensor s;
   int loose = 0, clash = 0;
