@@ -17,15 +17,28 @@ namespace {
 constexpr std::size_t kMaxConfigBytes = 1u << 20;
 
 struct Section {
-  std::map<std::string, Section> sections;
+  std::string name;
+  std::vector<Section> sections;  // a vector may hold its own, still incomplete, type; a map may not
   std::map<std::string, CLI::Option*> keys;
+
+  const Section* find(const std::string& n) const {
+    for (const auto& s : sections)
+      if (s.name == n) return &s;
+    return nullptr;
+  }
+  Section& child(const std::string& n) {
+    for (auto& s : sections)
+      if (s.name == n) return s;
+    sections.push_back(Section{n, {}, {}});
+    return sections.back();
+  }
 };
 
 Section build_tree(CLI::App& app) {
   Section root;
   for (const auto& e : config_entries(app)) {
     Section* s = &root;
-    for (const auto& part : e.section) s = &s->sections[part];
+    for (const auto& part : e.section) s = &s->child(part);
     s->keys.emplace(e.key, e.option);
   }
   return root;
@@ -34,8 +47,8 @@ Section build_tree(CLI::App& app) {
 // Where `key` would be accepted, for the hint on a misplaced key ("" if nowhere).
 std::string find_key(const Section& s, const std::string& key, const std::string& prefix) {
   if (s.keys.count(key)) return prefix.empty() ? "the top level" : prefix;
-  for (const auto& [name, sub] : s.sections) {
-    auto where = find_key(sub, key, prefix.empty() ? name : prefix + "." + name);
+  for (const auto& sub : s.sections) {
+    auto where = find_key(sub, key, prefix.empty() ? sub.name : prefix + "." + sub.name);
     if (!where.empty()) return where;
   }
   return "";
@@ -77,17 +90,18 @@ class Loader {
 
   void walk(const YAML::Node& map, const Section& section, const std::string& prefix) {
     std::set<std::string> seen;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& k = it->first;
-      const YAML::Node& v = it->second;
+    for (const auto& pair : map) {
+      // Copies: yaml-cpp's iterator hands out a temporary pair, so references into it dangle.
+      const YAML::Node k = pair.first;
+      const YAML::Node v = pair.second;
       if (!k.IsScalar()) fail(k.Mark(), prefix, "a key must be a plain name");
       const std::string key = k.Scalar();
       const std::string path = prefix.empty() ? key : prefix + "." + key;
       if (!seen.insert(key).second) fail(k.Mark(), path, "given twice");
-      if (auto sub = section.sections.find(key); sub != section.sections.end()) {
+      if (const Section* sub = section.find(key)) {
         if (v.IsNull()) continue;  // an empty section, as --print-config writes one with only comments
         if (!v.IsMap()) fail(mark_of(v, k), path, "is a section: expected keys under it");
-        walk(v, sub->second, path);
+        walk(v, *sub, path);
       } else if (auto opt = section.keys.find(key); opt != section.keys.end()) {
         apply(*opt->second, k, v, path);
       } else {

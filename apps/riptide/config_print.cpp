@@ -10,14 +10,15 @@ namespace {
 
 // Sections keep the order their first option was added in: the file reads like --help.
 struct Tree {
-  std::vector<std::pair<std::string, Tree>> sections;
+  std::string name;
+  std::vector<Tree> sections;  // a vector may hold its own, still incomplete, type; a pair may not
   std::vector<ConfigEntry> keys;
 
-  Tree& child(const std::string& name) {
-    for (auto& [n, t] : sections)
-      if (n == name) return t;
-    sections.emplace_back(name, Tree{});
-    return sections.back().second;
+  Tree& child(const std::string& n) {
+    for (auto& t : sections)
+      if (t.name == n) return t;
+    sections.push_back(Tree{n, {}, {}});
+    return sections.back();
   }
 };
 
@@ -59,8 +60,8 @@ void emit(std::ostringstream& out, Tree& t, int depth) {
     const bool many = !is_flag && (o.get_items_expected_max() > 1 || o.get_expected_max() > 1);
     out << indent << scalar(e.key) << ": " << (many ? flow_list(r) : scalar(r.back())) << "\n";
   }
-  for (auto& [name, sub] : t.sections) {
-    out << indent << scalar(name) << ":\n";
+  for (auto& sub : t.sections) {
+    out << indent << scalar(sub.name) << ":\n";
     emit(out, sub, depth + 1);
   }
 }
