@@ -1,5 +1,5 @@
-// The config fuzzer's seeds through its harness in every test run: a broken promise (status,
-// round trip) shows here without a clang fuzz build.
+// The config fuzzer's seeds and saved crashers through its harness in every test run: a broken
+// promise (status, round trip), or a hang, shows here without a clang fuzz build.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,9 +13,9 @@ namespace {
 TEST(ConfigFuzzSeeds, EverySeedKeepsTheHarnessPromises) {
   riptide::fuzz::ConfigHarness h;
   ASSERT_TRUE(h.ready());
-  const std::filesystem::path dir = std::filesystem::path(RIPTIDE_SOURCE_DIR) / "fuzz/corpus/config";
   std::size_t seeds = 0, loaded = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+  for (const char* dir : {"fuzz/corpus/config", "fuzz/crashers/config"})
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(RIPTIDE_SOURCE_DIR) / dir)) {
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();

@@ -153,7 +153,7 @@ TEST(ConfigMapping, MisshapenValuesAreRefused) {
       {"capture: lo\n", ":1: capture: is a section"},
       {"capture:\n  interface: lo\n  interface: eth0\n", ":3: capture.interface: given twice"},
       {"- capture\n", ":1: expected sections"},
-      {"capture:\n  interface: lo\n---\ncapture:\n  threads: 2\n", ":4: holds several YAML documents"},
+      {"capture:\n  interface: lo\n---\ncapture:\n  threads: 2\n", ":3: holds several YAML documents"},
       {"capture: [\n", ":2: not valid YAML"},
       {"analyzers:\n  plugin: [a.so, [b.so]]\n", ":2: analyzers.plugin: list items must be plain values"},
   };
