@@ -5,6 +5,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpcap-dev libcli11-dev nlohmann-json3-dev libconcurrentqueue-dev libreaderwriterqueue-dev libcpp-httplib-dev librdkafka-dev
+  libyaml-cpp-dev
   tshark tcpdump netsniff-ng softflowd pmacct nfdump
   prometheus
   iproute2 procps util-linux libcap2-bin ethtool python3 gnuplot-nox time

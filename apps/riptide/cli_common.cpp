@@ -167,71 +167,73 @@ Result<std::vector<std::unique_ptr<AnalyzerFactory>>> build_analyzers(const RunO
 
 void add_run_options(CLI::App& app, RunOptions& o) {
   auto& e = o.engine;
-  add_write_options(app, o.write, e);  // -w -s --format -U -C -G -W ...
-  app.add_option("-c", e.max_packets, "stop after this many packets")->check(CLI::Range(1ull, ~0ull));
-  app.add_flag("-n", o.no_resolve, "do not resolve names (riptide never does; accepted for tcpdump habits)");
-  app.add_flag("-q,--quiet", e.quiet, "no live status line");
-  app.add_option("--flows-json", o.flows_json, "write one EVE-style JSON line per finished flow to FILE ('-': stdout)");
+  add_write_options(app, o.write, e);  // -w -s --format -U -C -G -W ... (group "outputs")
+  app.add_option("-c,--max-packets", e.max_packets, "stop after this many packets")->check(CLI::Range(1ull, ~0ull))->group("capture");
+  app.add_flag("-n,--no-resolve", o.no_resolve, "do not resolve names (riptide never does; accepted for tcpdump habits)")->group("capture");
+  app.add_flag("-q,--quiet", e.quiet, "no live status line")->group("outputs");
+  app.add_option("--flows-json", o.flows_json, "write one EVE-style JSON line per finished flow to FILE ('-': stdout)")->group("outputs");
   app.add_option("--kafka", o.kafka,
                  "send every finished flow as an EVE JSON message to Kafka: BROKERS/TOPIC, e.g. 127.0.0.1:9092/flows "
-                 "(keyed by the flow's 5-tuple hash: one flow, one partition)");
+                 "(keyed by the flow's 5-tuple hash: one flow, one partition)")
+      ->group("outputs");
   app.add_option("--kafka-opt", o.kafka_opts, "a librdkafka property KEY=VALUE for --kafka (repeatable), e.g. compression.type=lz4")
-      ->allow_extra_args(false);
-  add_flows_rotation_options(app, o.flows_rotate);  // --flows-rotate-mb/-s, --flows-files
-  app.add_option("--stats-json", e.stats_json_path, "write the per-stage figures as JSON to FILE at exit (and every --stats-interval)");
+      ->allow_extra_args(false)
+      ->group("outputs");
+  add_flows_rotation_options(app, o.flows_rotate);  // --flows-rotate-mb/-s, --flows-files (group "outputs")
+  app.add_option("--stats-json", e.stats_json_path, "write the per-stage figures as JSON to FILE at exit (and every --stats-interval)")->group("metrics");
   app.add_option("--watchdog", e.watchdog_ms, "milliseconds an analyzer may stay in one call before it is named on stderr (0: off)")
-      ->check(CLI::Range(0u, 3'600'000u));
+      ->check(CLI::Range(0u, 3'600'000u))->group("analyzers");
   app.add_option("--metrics-listen", e.metrics_listen,
-                 "serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: 127.0.0.1; nothing listens unless asked)");
+                 "serve Prometheus metrics at http://ADDR:PORT/metrics (PORT alone: 127.0.0.1; nothing listens unless asked)")->group("metrics");
   app.add_option("--stats-interval", e.stats_json_interval_s, "seconds between --stats-json lines (0: only at exit)")
-      ->check(CLI::Range(0u, 86400u));
+      ->check(CLI::Range(0u, 86400u))->group("metrics");
   app.add_option("--max-flows", o.max_flows, "flow table size per packet thread; the least recent flow is evicted when full")
-      ->check(CLI::Range(1u, 1u << 26));
-  app.add_option("--flow-idle-timeout", o.flow_idle_s, "seconds without packets before a flow ends")->check(CLI::Range(0.001, 86400.0));
+      ->check(CLI::Range(1u, 1u << 26))->group("flows");
+  app.add_option("--flow-idle-timeout", o.flow_idle_s, "seconds without packets before a flow ends")->check(CLI::Range(0.001, 86400.0))->group("flows");
   app.add_option("--flow-active-timeout", o.flow_active_s, "seconds after which a long flow is exported and restarted (0: never)")
-      ->check(CLI::Range(0.0, 864000.0));
+      ->check(CLI::Range(0.0, 864000.0))->group("flows");
   app.add_option("--flow-closed-timeout", o.flow_closed_s,
                  "seconds a TCP flow stays open after its FIN exchange or RST, for stragglers (0: end at once)")
-      ->check(CLI::Range(0.0, 86400.0));
-  app.add_flag("--no-flows", o.no_flows, "do not run the flow meter");
-  app.add_option("--ipfix", o.ipfix, "export finished flows as IPFIX over UDP to HOST:PORT ([::1]:4739 for IPv6)");
+      ->check(CLI::Range(0.0, 86400.0))->group("flows");
+  app.add_flag("--no-flows", o.no_flows, "do not run the flow meter")->group("flows");
+  app.add_option("--ipfix", o.ipfix, "export finished flows as IPFIX over UDP to HOST:PORT ([::1]:4739 for IPv6)")->group("outputs");
   app.add_option("--ipfix-template-s", o.ipfix_template_s, "IPFIX: seconds between template resends (0: only at start)")
-      ->check(CLI::Range(0.0, 86400.0));
+      ->check(CLI::Range(0.0, 86400.0))->group("outputs");
   app.add_option("--ipfix-mtu", o.ipfix_mtu, "IPFIX: largest message in bytes (the UDP payload; default 1400)")
-      ->check(CLI::Range(256u, 65507u));
-  app.add_option("--ipfix-domain", o.ipfix_domain, "IPFIX: observation domain id in every message header (default 1)");
+      ->check(CLI::Range(256u, 65507u))->group("outputs");
+  app.add_option("--ipfix-domain", o.ipfix_domain, "IPFIX: observation domain id in every message header (default 1)")->group("outputs");
   app.add_option("--analyzer", o.analyzers, "also run a built-in analyzer: reporter, heavy-hitters (repeatable, or comma list)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"reporter", "heavy-hitters"}));
+      ->check(CLI::IsMember({"reporter", "heavy-hitters"}))->group("analyzers");
   app.add_option("--report-period", o.report_period_s, "reporter: seconds between summary frames sent on the transmit path")
-      ->check(CLI::Range(0.001, 86400.0));
-  app.add_option("--report-top", o.report_top, "reporter: top talkers per summary frame")->check(CLI::Range(0u, 16u));
+      ->check(CLI::Range(0.001, 86400.0))->group("analyzers.reporter");
+  app.add_option("--report-top", o.report_top, "reporter: top talkers per summary frame")->check(CLI::Range(0u, 16u))->group("analyzers.reporter");
   app.add_option("--report-transport", o.report_transport, "reporter: ethertype (raw Ethernet, default) or udp (IPv4/UDP broadcast)")
-      ->check(CLI::IsMember({"ethertype", "udp"}));
+      ->check(CLI::IsMember({"ethertype", "udp"}))->group("analyzers.reporter");
   app.add_option("--hh-window", o.hh_window_s, "heavy-hitters: seconds of packet time per top-K window")
-      ->check(CLI::Range(0.001, 86400.0));
-  app.add_option("--hh-k", o.hh_k, "heavy-hitters: entries per top-K list")->check(CLI::Range(1u, 1000u));
-  app.add_option("--hh-out", o.hh_out, "heavy-hitters: JSON lines to FILE ('-': stdout, '': counters only)");
+      ->check(CLI::Range(0.001, 86400.0))->group("analyzers.heavy-hitters");
+  app.add_option("--hh-k", o.hh_k, "heavy-hitters: entries per top-K list")->check(CLI::Range(1u, 1000u))->group("analyzers.heavy-hitters");
+  app.add_option("--hh-out", o.hh_out, "heavy-hitters: JSON lines to FILE ('-': stdout, '': counters only)")->group("analyzers.heavy-hitters");
   app.add_option("--seq-check", o.seq_check_json,
-                 "count loss, duplicates, reordering and latency of riptide gen's sequence-numbered traffic; JSON to FILE");
+                 "count loss, duplicates, reordering and latency of riptide gen's sequence-numbered traffic; JSON to FILE")->group("analyzers");
   app.add_option("--topology", o.topology, "workers (analyze on the capture threads) or dispatch (hand packets to --workers threads)")
-      ->check(CLI::IsMember({"workers", "dispatch"}));
-  app.add_option("--workers", e.dispatch.workers, "dispatch topology: analysis threads")->check(CLI::Range(1, 64));
+      ->check(CLI::IsMember({"workers", "dispatch"}))->group("dispatch");
+  app.add_option("--workers", e.dispatch.workers, "dispatch topology: analysis threads")->check(CLI::Range(1, 64))->group("dispatch");
   app.add_option("--worker-ring", e.dispatch.ring_slots, "dispatch topology: packets each worker queue holds")
-      ->check(CLI::Range(16, 1 << 22));
+      ->check(CLI::Range(16, 1 << 22))->group("dispatch");
   app.add_option("--plugin", o.plugins, "load an analyzer from a shared object: PATH.so or PATH.so:ARGS (repeatable)")
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)->group("analyzers");
   app.add_option("--python", o.python, "run the riptide.Analyzer class of a Python file: FILE.py or FILE.py:ARGS (repeatable)")
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)->group("analyzers");
   app.add_option("--offload-threads", e.offload.threads, "threads running analyzers' offloaded calculations (0: refuse them)")
-      ->check(CLI::Range(0u, 256u));
+      ->check(CLI::Range(0u, 256u))->group("offload");
   app.add_option("--offload-queue", e.offload.queue_capacity, "offloaded calculations waiting for a thread; more are refused")
-      ->check(CLI::Range(1u, 1u << 20));
-  app.add_option("--tx-iface", e.tx.iface, "interface analyzers transmit on (default: the capture interface; files: none)");
+      ->check(CLI::Range(1u, 1u << 20))->group("offload");
+  app.add_option("--tx-iface", e.tx.iface, "interface analyzers transmit on (default: the capture interface; files: none)")->group("transmit");
   app.add_option("--tx-queue", e.tx.queue, "frames waiting for the transmit thread; more are refused")
-      ->check(CLI::Range(1u, 1u << 20));
-  app.add_flag("--no-tx", e.tx.disabled, "no transmit path: analyzers' frames are refused (counted)");
-  app.add_option("expression", o.filter_words, "filter expression (tcpdump/pcap-filter syntax)");
+      ->check(CLI::Range(1u, 1u << 20))->group("transmit");
+  app.add_flag("--no-tx", e.tx.disabled, "no transmit path: analyzers' frames are refused (counted)")->group("transmit");
+  app.add_option("expression", o.filter_words, "filter expression (tcpdump/pcap-filter syntax)")->group("capture");
 }
 
 bool finish_run_options(const char* cmd, RunOptions& o) {
@@ -260,6 +262,10 @@ int parse_or_exit(CLI::App& app, const char* cmd, int argc, char** argv) {
   } catch (const CLI::CallForHelp&) {
     std::fputs(app.help().c_str(), stdout);
     return 0;
+  } catch (const CLI::ConfigError& err) {
+    // Already "FILE:LINE: key: reason": the place to fix is the file, not the flags.
+    std::fprintf(stderr, "riptide %s: %s\n", cmd, err.what());
+    return 2;
   } catch (const CLI::ParseError& err) {
     std::fprintf(stderr, "riptide %s: %s (see 'riptide %s --help')\n", cmd, err.what(), cmd);
     return 2;

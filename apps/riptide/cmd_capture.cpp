@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "cli_common.hpp"
+#include "config_file.hpp"
 #include "riptide/capture/iface_list.hpp"
 #include "riptide/commands.hpp"
 #include "riptide/engine/engine.hpp"
@@ -30,40 +31,42 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
   CLI::App app{"Capture live traffic without loss and report where every packet went.\n"
                "usage: riptide capture -i IFACE [options] [filter expression]",
                "riptide capture"};
+  add_config_options(app);
   auto& e = o.engine;
   auto& c = e.capture;
   std::string backend = "afpacket", fanout = "hash", cpus, direction = "inout";
   std::uint32_t buffer_kib = 0;
   bool no_promisc = false;
   bool list = false;
-  app.add_option("-i,--interface", c.iface, "interface to capture on ('any': every interface, cooked LINUX_SLL2 headers)");
-  app.add_flag("-D,--list-interfaces", list, "list the interfaces one can capture on, and exit (tcpdump's -D)");
+  app.add_option("-i,--interface", c.iface, "interface to capture on ('any': every interface, cooked LINUX_SLL2 headers)")->group("capture");
+  app.add_flag("-D,--list-interfaces", list, "list the interfaces one can capture on, and exit (tcpdump's -D)")->group("capture");
   app.add_option("--backend", backend, "afpacket (TPACKET_V3 ring, default) or pcap (libpcap, compatibility)")
-      ->check(CLI::IsMember({"afpacket", "pcap"}));
-  app.add_option("--threads", e.capture_threads, "capture threads = sockets in one fanout group")->check(CLI::Range(1u, 64u));
+      ->check(CLI::IsMember({"afpacket", "pcap"}))->group("capture");
+  app.add_option("--threads", e.capture_threads, "capture threads = sockets in one fanout group")->check(CLI::Range(1u, 64u))->group("capture");
   app.add_option("--fanout", fanout, "how the kernel spreads packets over --threads: hash (flow-affine), cpu, lb, qm, rollover")
-      ->check(CLI::IsMember({"hash", "cpu", "lb", "qm", "rollover"}));
-  app.add_option("--cpus", cpus, "CPUs to pin to, capture threads first, then workers (e.g. 1 or 1,0)");
+      ->check(CLI::IsMember({"hash", "cpu", "lb", "qm", "rollover"}))->group("capture");
+  app.add_option("--cpus", cpus, "CPUs to pin to, capture threads first, then workers (e.g. 1 or 1,0)")->group("capture");
   std::string offload_cpus;
   app.add_option("--offload-cpus", offload_cpus,
-                 "CPUs the offload threads may run on (e.g. 0 or 0,1); they always run at batch priority (SCHED_BATCH, nice 10)");
-  app.add_option("--rate", c.expected_pps, "expected packets/s: sizes the ring with --ring-ms")->check(CLI::Range(1000ull, 100000000ull));
-  app.add_option("--ring-ms", c.ring_ms, "stall (ms) the ring must ride out at --rate")->check(CLI::Range(1u, 60000u));
-  app.add_option("--avg-frame", c.avg_frame_bytes, "average frame bytes expected, for ring sizing")->check(CLI::Range(60u, 65535u));
+                 "CPUs the offload threads may run on (e.g. 0 or 0,1); they always run at batch priority (SCHED_BATCH, nice 10)")
+      ->group("offload");
+  app.add_option("--rate", c.expected_pps, "expected packets/s: sizes the ring with --ring-ms")->check(CLI::Range(1000ull, 100000000ull))->group("capture");
+  app.add_option("--ring-ms", c.ring_ms, "stall (ms) the ring must ride out at --rate")->check(CLI::Range(1u, 60000u))->group("capture");
+  app.add_option("--avg-frame", c.avg_frame_bytes, "average frame bytes expected, for ring sizing")->check(CLI::Range(60u, 65535u))->group("capture");
   app.add_option("-B,--buffer-size", buffer_kib, "ring size limit in KiB (tcpdump's -B); default 262144 (256 MiB)")
-      ->check(CLI::Range(1024u, 16u << 20));
+      ->check(CLI::Range(1024u, 16u << 20))->group("capture");
   app.add_option("--block-timeout", c.block_timeout_ms,
-                 "ms before a partly filled ring block is handed over (default: the longest delay every analyzer accepts, 10 ms for your own)")->check(CLI::Range(1u, 1000u));
-  app.add_flag("-p,--no-promiscuous-mode", no_promisc, "do not put the interface in promiscuous mode");
-  app.add_option("--duration", e.duration_s, "stop after this many seconds")->check(CLI::Range(0.01, 1e9));
+                 "ms before a partly filled ring block is handed over (default: the longest delay every analyzer accepts, 10 ms for your own)")->check(CLI::Range(1u, 1000u))->group("capture");
+  app.add_flag("-p,--no-promiscuous-mode", no_promisc, "do not put the interface in promiscuous mode")->group("capture");
+  app.add_option("--duration", e.duration_s, "stop after this many seconds")->check(CLI::Range(0.01, 1e9))->group("capture");
   std::string run_as;
   app.add_option("-Z,--relinquish-privileges", run_as,
-                 "once the sockets and outputs are open, become USER, keeping only CAP_NET_RAW (tcpdump's -Z)");
+                 "once the sockets and outputs are open, become USER, keeping only CAP_NET_RAW (tcpdump's -Z)")->group("capture");
   app.add_option("-Q,--direction", direction,
                  "what to capture, as tcpdump's -Q: inout (default: received and sent by this host), in, out; "
                  "riptide's own transmitted frames are never captured")
-      ->check(CLI::IsMember({"in", "out", "inout"}));
-  app.add_flag("--exit-on-iface-loss", e.exit_on_iface_loss, "exit (status 1) when the interface goes away, as tcpdump does");
+      ->check(CLI::IsMember({"in", "out", "inout"}))->group("capture");
+  app.add_flag("--exit-on-iface-loss", e.exit_on_iface_loss, "exit (status 1) when the interface goes away, as tcpdump does")->group("capture");
   add_run_options(app, o);
   if (int rc = parse_or_exit(app, "capture", argc, argv); rc >= 0) return rc;
   if (list) {
@@ -109,7 +112,7 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
     }
     o.run_as = *u;
   }
-  return -1;
+  return print_config_if_asked(app, "capture");
 }
 
 }  // namespace

@@ -8,8 +8,9 @@ int cmd_capture(int argc, char** argv);  // live capture
 int cmd_gen(int argc, char** argv);      // traffic generator
 int cmd_bench(int argc, char** argv);    // maximum lossless rate search
 
-// Parse and check the command line without running anything (no file, socket or engine is
-// opened): the status the command would exit with, or -1 when it would run. For the CLI fuzzer.
+// Parse and check the command line, and a --config file, without running anything (no capture
+// file, socket or engine is opened): the status the command would exit with, or -1 when it
+// would run. For the CLI and config fuzzers.
 int check_read(int argc, char** argv);
 int check_capture(int argc, char** argv);
 }  // namespace riptide::app

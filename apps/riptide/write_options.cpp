@@ -6,11 +6,14 @@ namespace riptide::app {
 
 void add_flows_rotation_options(CLI::App& app, FlowsRotateCli& f) {
   app.add_option("--flows-rotate-mb", f.mb, "--flows-json: a new file before one would exceed this many millions of bytes")
-      ->check(CLI::Range(0.000001, 1e9));
+      ->check(CLI::Range(0.000001, 1e9))
+      ->group("outputs");
   app.add_option("--flows-rotate-s", f.seconds, "--flows-json: a new file every this many seconds (strftime in the name)")
-      ->check(CLI::Range(1u, 31'536'000u));
+      ->check(CLI::Range(1u, 31'536'000u))
+      ->group("outputs");
   app.add_option("--flows-files", f.files, "--flows-json with --flows-rotate-mb: a ring of this many files")
-      ->check(CLI::Range(1u, 1'000'000u));
+      ->check(CLI::Range(1u, 1'000'000u))
+      ->group("outputs");
 }
 
 bool finish_flows_rotation(const char* cmd, const FlowsRotateCli& f, const std::string& flows_json, RotationPolicy& out) {
@@ -27,28 +30,39 @@ bool finish_flows_rotation(const char* cmd, const FlowsRotateCli& f, const std::
 }
 
 void add_write_options(CLI::App& app, WriteCli& w, EngineConfig& e) {
-  app.add_option("-w", e.write_path,
+  app.add_option("-w,--write", e.write_path,
                  "write the packets (after the filter) to this file, '-' for stdout: pcap, or pcapng when the name ends "
-                 "in .pcapng (see --format); with -G the name goes through strftime");
+                 "in .pcapng (see --format); with -G the name goes through strftime")
+      ->group("outputs");
   app.add_option("-s,--snapshot-length", w.snaplen,
                  "bytes kept per packet; 0 or above 262144: 262144 (the default; never sizes the ring)")
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 31));
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 31))
+      ->group("capture");
   app.add_option("--format", w.format, "-w file format: pcap or pcapng (default: pcapng for a name ending in .pcapng)")
-      ->check(CLI::IsMember({"pcap", "pcapng"}));
+      ->check(CLI::IsMember({"pcap", "pcapng"}))
+      ->group("outputs");
   app.add_flag("-U,--packet-buffered", e.write_flush_each,
-               "flush -w after every batch of packets (default: at least once a second)");
+               "flush -w after every batch of packets (default: at least once a second)")
+      ->group("outputs");
   app.add_option("--time-stamp-precision", w.precision, "pcap timestamps: micro (default, as tcpdump) or nano (pcapng: always nano)")
-      ->check(CLI::IsMember({"micro", "nano"}));
-  app.add_option("-C", w.rotate_mb, "start a new -w file before one would exceed this many millions of bytes (tcpdump's -C)")
-      ->check(CLI::Range(0.000001, 1e9));
-  app.add_option("-G", w.rotate_s, "start a new -w file every this many seconds of packet time (tcpdump's -G)")
-      ->check(CLI::Range(1u, 31'536'000u));
-  app.add_option("-W", w.files,
+      ->check(CLI::IsMember({"micro", "nano"}))
+      ->group("outputs");
+  // Long names for tcpdump's short-only -C/-G/-W (its manual calls them file_size, rotate_seconds,
+  // filecount): they are the keys of a --config file.
+  app.add_option("-C,--file-size", w.rotate_mb, "start a new -w file before one would exceed this many millions of bytes (tcpdump's -C)")
+      ->check(CLI::Range(0.000001, 1e9))
+      ->group("outputs");
+  app.add_option("-G,--rotate-seconds", w.rotate_s, "start a new -w file every this many seconds of packet time (tcpdump's -G)")
+      ->check(CLI::Range(1u, 31'536'000u))
+      ->group("outputs");
+  app.add_option("-W,--file-count", w.files,
                  "with -C: a ring of this many files, overwritten in turn; with -G alone: stop after this many files")
-      ->check(CLI::Range(1u, 1'000'000u));
+      ->check(CLI::Range(1u, 1'000'000u))
+      ->group("outputs");
   app.add_option("--write-queue", w.queue_mib,
                  "MiB of packets queued for -w per capture thread; live, a full queue drops (counted), a file read waits")
-      ->check(CLI::Range(1u, 4096u));
+      ->check(CLI::Range(1u, 4096u))
+      ->group("outputs");
 }
 
 bool finish_write_options(const char* cmd, const CLI::App& app, const WriteCli& w, EngineConfig& e) {
