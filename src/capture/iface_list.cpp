@@ -11,12 +11,12 @@
 
 namespace riptide {
 
-std::vector<InterfaceInfo> list_interfaces() {
-  std::vector<InterfaceInfo> v;
+std::vector<InterfaceListEntry> list_interfaces() {
+  std::vector<InterfaceListEntry> v;
   struct if_nameindex* all = ::if_nameindex();
   UniqueFd sock{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
   for (struct if_nameindex* i = all; i != nullptr && i->if_index != 0; ++i) {
-    InterfaceInfo info;
+    InterfaceListEntry info;
     info.index = i->if_index;
     info.name = i->if_name;
     ifreq ifr{};
@@ -30,14 +30,14 @@ std::vector<InterfaceInfo> list_interfaces() {
   }
   if (all != nullptr) ::if_freenameindex(all);
   std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
-  InterfaceInfo any;
+  InterfaceListEntry any;
   any.name = "any";
   any.up = any.running = true;
   v.push_back(any);
   return v;
 }
 
-std::string format_interfaces(const std::vector<InterfaceInfo>& v) {
+std::string format_interfaces(const std::vector<InterfaceListEntry>& v) {
   std::string s;
   for (std::size_t i = 0; i < v.size(); ++i) {
     const auto& f = v[i];
