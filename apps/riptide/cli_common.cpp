@@ -52,7 +52,9 @@ std::chrono::nanoseconds seconds_ns(double s) {
 Result<std::vector<std::unique_ptr<FlowRecordSink>>> flow_sinks(const RunOptions& o) {
   std::vector<std::unique_ptr<FlowRecordSink>> v;
   if (!o.flows_json.empty()) {
-    auto s = EveJsonSink::open(o.flows_json, o.flows_rotation);
+    EveFormatOptions fmt;
+    fmt.extensions = o.eve_extensions;
+    auto s = EveJsonSink::open(o.flows_json, o.flows_rotation, fmt);
     if (!s) return s.error();
     v.push_back(std::move(*s));
   }
@@ -172,6 +174,9 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_flag("-n,--no-resolve", o.no_resolve, "do not resolve names (riptide never does; accepted for tcpdump habits)")->group("capture");
   app.add_flag("-q,--quiet", e.quiet, "no live status line")->group("outputs");
   app.add_option("--flows-json", o.flows_json, "write one EVE-style JSON line per finished flow to FILE ('-': stdout)")->group("outputs");
+  app.add_flag("--eve-extensions", o.eve_extensions,
+               "--flows-json: add riptide's own fields (finer end reason, IP-header bytes, tunnel) in a \"riptide\" object")
+      ->group("outputs");
   app.add_option("--kafka", o.kafka,
                  "send every finished flow as an EVE JSON message to Kafka: BROKERS/TOPIC, e.g. 127.0.0.1:9092/flows "
                  "(keyed by the flow's 5-tuple hash: one flow, one partition)")

@@ -9,7 +9,7 @@
 #include "riptide/decode/decoder.hpp"
 #include "riptide/decode/flow_key.hpp"
 #include "riptide/decode/ip_addr.hpp"
-#include "flow/ip_proto_name.hpp"
+#include "riptide/flow/ip_proto_name.hpp"
 
 namespace riptide {
 

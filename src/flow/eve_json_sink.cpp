@@ -2,9 +2,11 @@
 
 namespace riptide {
 
-Result<std::unique_ptr<EveJsonSink>> EveJsonSink::open(const std::string& path, const RotationPolicy& rotation) {
+Result<std::unique_ptr<EveJsonSink>> EveJsonSink::open(const std::string& path, const RotationPolicy& rotation,
+                                                      const EveFormatOptions& format) {
   auto w = EveJsonWriter::open(path, rotation);
   if (!w) return w.error();
+  (*w)->set_options(format);
   return std::make_unique<EveJsonSink>(std::move(*w));
 }
 

@@ -1,6 +1,6 @@
 // The IANA protocol-numbers registry's keywords, 0..145 (146..252 are unassigned, 253 and 254
 // experimental, 255 reserved).
-#include "flow/ip_proto_name.hpp"
+#include "riptide/flow/ip_proto_name.hpp"
 
 #include <array>
 

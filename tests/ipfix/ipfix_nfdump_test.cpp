@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "support/shell.hpp"
+#include "riptide/flow/ip_proto_name.hpp"
 
 namespace fs = std::filesystem;
 
@@ -122,13 +123,13 @@ std::string canon_ip(const std::string& text) {
 
 bool has_ports(int proto) { return proto == 6 || proto == 17 || proto == 132 || proto == 136; }
 
+// EVE's "proto" is the IANA keyword ("TCP", "GRE", "IPv6-ICMP"), or the number where the
+// registry has no keyword.
 int proto_number(const nlohmann::json& p) {
   const std::string s = p.get<std::string>();
-  if (s == "TCP") return 6;
-  if (s == "UDP") return 17;
-  if (s == "ICMP") return 1;
-  if (s == "IPv6-ICMP") return 58;
-  if (s == "SCTP") return 132;
+  for (int n = 0; n < 256; ++n) {
+    if (riptide::flow_detail::ip_proto_name(static_cast<std::uint8_t>(n)) == s) return n;
+  }
   return std::stoi(s);
 }
 
@@ -156,8 +157,10 @@ Flow from_eve(const nlohmann::json& j) {
   Flow x;
   x.key = make_key(proto, j.at("src_ip"), j.at("dest_ip"), j.value("src_port", 0), j.value("dest_port", 0), vlan,
                    f.at("start").get<std::string>().substr(0, 23), f.at("end").get<std::string>().substr(0, 23));
-  x.ipkt = f.at("pkts_toserver"), x.ibyt = f.at("ip_bytes_toserver");
-  x.opkt = f.at("pkts_toclient"), x.obyt = f.at("ip_bytes_toclient");
+  // IP-header bytes (what IPFIX's octetDeltaCount counts) are in riptide's EVE extensions.
+  const auto& ext = j.at("riptide");
+  x.ipkt = f.at("pkts_toserver"), x.ibyt = ext.at("ip_bytes_toserver");
+  x.opkt = f.at("pkts_toclient"), x.obyt = ext.at("ip_bytes_toclient");
   return x;
 }
 
@@ -221,7 +224,7 @@ TEST(IpfixNfdump, NfdumpReadsBackEveryCaptureExactly) {
   for (std::size_t i = 0; i < files.size(); ++i) {
     const fs::path json = tmp / "json" / (std::to_string(i) + ".json");
     const std::string cmd = kRiptide + " read -q -r '" + files[i].string() + "' --ipfix 127.0.0.1:" + std::to_string(port) +
-                            " --ipfix-domain " + std::to_string(i + 1) + " --flows-json '" + json.string() + "' 2>&1";
+                            " --ipfix-domain " + std::to_string(i + 1) + " --eve-extensions --flows-json '" + json.string() + "' 2>&1";
     const auto r = riptide::test::shell(cmd);
     ASSERT_EQ(r.status, 0) << files[i] << "\n" << r.out;
     std::ifstream in(json);

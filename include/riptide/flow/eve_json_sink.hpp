@@ -19,7 +19,9 @@ class EveJsonSink final : public FlowRecordSink {
   // Opens (creates or truncates) `path` now, "-" for stdout: a path that cannot be opened is
   // an error before any capture.
   // `rotation`: as LineOutput::open (--flows-rotate-mb/-s, --flows-files).
-  static Result<std::unique_ptr<EveJsonSink>> open(const std::string& path, const RotationPolicy& rotation = {});
+  // `format`: EVE strict by default; `extensions` adds riptide's own "riptide" object.
+  static Result<std::unique_ptr<EveJsonSink>> open(const std::string& path, const RotationPolicy& rotation = {},
+                                                   const EveFormatOptions& format = {});
   explicit EveJsonSink(std::unique_ptr<EveJsonWriter> w);
 
   std::string_view name() const noexcept override { return "flows"; }
