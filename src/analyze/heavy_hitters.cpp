@@ -1,5 +1,8 @@
 #include "riptide/analyze/heavy_hitters.hpp"
 
+#include <map>
+#include <optional>
+#include <string>
 
 #include "heavy_hitters_window.hpp"
 
@@ -11,8 +14,9 @@ class HeavyHittersAnalyzer;
 // Carries a finished window to the compute pool and its JSON line back.
 class WindowTask final : public OffloadTask {
  public:
-  WindowTask(HeavyHittersAnalyzer& owner, std::unique_ptr<hh::Window> w, std::uint32_t k, std::size_t thread)
-      : owner_(owner), w_(std::move(w)), k_(k), thread_(thread) {}
+  WindowTask(HeavyHittersAnalyzer& owner, std::unique_ptr<hh::Window> w, std::uint32_t k, std::size_t thread,
+             std::uint64_t seq)
+      : owner_(owner), w_(std::move(w)), k_(k), thread_(thread), seq_(seq) {}
   void run() override { line_ = hh::format_window(*w_, k_, thread_); }
   void complete() override;
 
@@ -21,6 +25,7 @@ class WindowTask final : public OffloadTask {
   std::unique_ptr<hh::Window> w_;
   std::uint32_t k_;
   std::size_t thread_;
+  std::uint64_t seq_;  // the window's place in this thread's output
   std::string line_;
 };
 
@@ -53,6 +58,7 @@ class HeavyHittersAnalyzer final : public Analyzer {
     if (cur_->packets == 0) return;
     // Capture is over: formatting here delays no packet.
     cur_->end = last_ts_ > cur_->start ? last_ts_ : cur_->start;
+    write_in_order();
     factory_.write_line(hh::format_window(*cur_, cfg_.k, thread_));
     ++emitted_;
     cur_->clear();
@@ -65,11 +71,13 @@ class HeavyHittersAnalyzer final : public Analyzer {
     out.push_back({"windows_computed_inline", computed_here_});
   }
 
-  // From WindowTask::complete(), on this thread.
-  void window_done(std::unique_ptr<hh::Window> w, const std::string& line) {
+  // From WindowTask::complete(), on this thread. Windows computed on the pool finish in any
+  // order (and one computed here when the pool is busy overtakes them): lines wait in
+  // `done_` until every earlier window of this thread is out, so the output is in time order.
+  void window_done(std::unique_ptr<hh::Window> w, const std::string& line, std::uint64_t seq) {
     --in_flight_;
-    factory_.write_line(line);
-    ++emitted_;
+    done_.emplace(seq, line);
+    write_in_order();
     if (!spare_) {
       w->clear();
       spare_ = std::move(w);
@@ -98,7 +106,8 @@ class HeavyHittersAnalyzer final : public Analyzer {
     // The spare comes back from complete(); without one (first windows, a refusal, several in
     // flight) a new state is allocated here, once per window, never per packet.
     std::unique_ptr<hh::Window> next = spare_ ? std::move(spare_) : std::make_unique<hh::Window>(cfg_);
-    auto task = std::make_unique<WindowTask>(*this, std::move(cur_), cfg_.k, thread_);
+    const std::uint64_t seq = next_seq_++;
+    auto task = std::make_unique<WindowTask>(*this, std::move(cur_), cfg_.k, thread_, seq);
     cur_ = std::move(next);
     ++in_flight_;
     if (busy) {
@@ -112,6 +121,16 @@ class HeavyHittersAnalyzer final : public Analyzer {
     if (!ctx_->offload(std::move(task))) {
       --in_flight_;
       ++refused_;
+      done_.emplace(seq, std::nullopt);  // a gap later windows must not wait for
+      write_in_order();
+    }
+  }
+
+  void write_in_order() {
+    for (auto it = done_.begin(); it != done_.end() && it->first == next_write_; it = done_.erase(it), ++next_write_) {
+      if (!it->second) continue;
+      factory_.write_line(*it->second);
+      ++emitted_;
     }
   }
 
@@ -125,10 +144,12 @@ class HeavyHittersAnalyzer final : public Analyzer {
   TimestampNs next_start_ = 0;
   TimestampNs last_ts_ = 0;
   std::uint32_t in_flight_ = 0;
+  std::uint64_t next_seq_ = 0, next_write_ = 0;
+  std::map<std::uint64_t, std::optional<std::string>> done_;  // finished, waiting for earlier windows
   std::uint64_t emitted_ = 0, refused_ = 0, skipped_busy_ = 0, computed_here_ = 0;
 };
 
-void WindowTask::complete() { owner_.window_done(std::move(w_), line_); }
+void WindowTask::complete() { owner_.window_done(std::move(w_), line_, seq_); }
 
 }  // namespace
 
