@@ -107,6 +107,9 @@ struct PacketMeta {
   std::uint8_t outer_ip_version = 0;
   IpAddr outer_src;
   IpAddr outer_dst;
+  // The struct's tail, named: whole-struct copies and comparisons (the decoder fuzzer's
+  // decode() against decode_batch(), plugins' memcmp) see no indeterminate padding bytes.
+  std::array<std::uint8_t, 3> reserved_{};
 
   bool has(std::uint16_t f) const noexcept { return (flags & f) != 0; }
 };
