@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "flow/huge_page_buffer.hpp"
+#include "flow/flow_table_entry.hpp"
 #include "flow/saturating_time.hpp"
 
 namespace riptide {
@@ -30,73 +30,6 @@ std::uint32_t round_up_pow2(std::uint32_t v) {
   return p;
 }
 }  // namespace
-
-// Laid out so that an ordinary packet touches two cache lines: line 0 (everything a lookup
-// reads, plus `fast_until`) and the line of its direction's counters. Only a packet at or past
-// `fast_until` reads the rest (timeouts, LRU move), which happens about once per
-// lru_granularity_ns per flow.
-//
-// The counters are kept by the key's canonical direction (lo -> hi on line 1, hi -> lo on line
-// 2), not by client and server: which line a packet needs then follows from its key alone, so
-// update_batch() requests it together with line 0 instead of after reading `client_is_lo`
-// there (a dependent miss). Client and server are applied when the flow is exported, and a
-// SYN that reveals the client flips one flag instead of swapping the counters.
-struct alignas(64) FlowTable::Entry {
-  // `side` 0: packets from the key's lo endpoint to its hi endpoint; 1: the other way.
-  FlowDirStats& dir(int side) noexcept { return side == 0 ? lo_to_hi : hi_to_lo; }
-  const FlowDirStats& to_server() const noexcept { return client_is_lo ? lo_to_hi : hi_to_lo; }
-  const FlowDirStats& to_client() const noexcept { return client_is_lo ? hi_to_lo : lo_to_hi; }
-  // Start of the flow: its oldest packet in either direction (0 before the first packet).
-  TimestampNs start_ns() const noexcept {
-    if (lo_to_hi.pkts == 0) return hi_to_lo.first_ns;
-    if (hi_to_lo.pkts == 0) return lo_to_hi.first_ns;
-    return std::min(lo_to_hi.first_ns, hi_to_lo.first_ns);
-  }
-  // Newest packet of either direction (0 before the first packet).
-  TimestampNs last_ns() const noexcept {
-    if (lo_to_hi.pkts == 0) return hi_to_lo.last_ns;
-    if (hi_to_lo.pkts == 0) return lo_to_hi.last_ns;
-    return std::max(lo_to_hi.last_ns, hi_to_lo.last_ns);
-  }
-  FlowEndReason close_reason() const noexcept { return static_cast<FlowEndReason>(closing - 1); }
-
-  // Line 0.
-  std::uint32_t tag = 0;  // high half of the hash: rejects most chain neighbours before memcmp
-  FlowKey key{};
-  std::uint32_t chain_next = kNil;  // also the free-list link
-  std::uint8_t closing = 0;         // 0: open; else 1 + the FlowEndReason it will end with
-  bool client_is_lo = true;
-  bool syn_seen = false;            // a pure SYN fixed the client; later SYNs do not move it
-  std::uint8_t fin_mask = 0;        // bit s: FIN seen on side s (see dir())
-  // A packet of an open flow with a timestamp below this can neither end the flow (idle or
-  // active timeout) nor move it in the LRU list: see FlowTable::fast_until().
-  TimestampNs fast_until = 0;
-  // Line 1.
-  FlowDirStats lo_to_hi{};
-  std::uint32_t lru_prev = kNil;  // links in the LRU list, or in the closing FIFO
-  std::uint32_t lru_next = kNil;
-  TimestampNs lru_ts = 0;  // when the entry was last put at its list's tail
-  // Line 2.
-  FlowDirStats hi_to_lo{};
-  std::uint64_t flow_id = 0;
-  // The tunnel of the first packet; its outer addresses are in the table's side array.
-  std::uint32_t tunnel_id = 0;
-  TunnelType tunnel_type = TunnelType::none;
-  std::uint8_t tunnel_depth = 0;
-  std::uint8_t outer_ip_version = 0;
-};
-
-// Outer addresses of tunnelled flows, apart from the entries so the three lines above stay
-// as they are; written and read only for tunnelled flows, so untouched pages cost nothing.
-struct FlowTable::OuterAddrs {
-  IpAddr src, dst;
-};
-
-struct FlowTable::Memory {
-  flow_detail::HugePageBuffer buckets;
-  flow_detail::HugePageBuffer entries;
-  flow_detail::HugePageBuffer outer;
-};
 
 FlowTable::FlowTable(const FlowTableConfig& cfg, FlowSink& sink) : cfg_(cfg), sink_(&sink) {
   static_assert(std::is_trivially_destructible_v<Entry>, "entries live in raw memory and are never destroyed");
@@ -422,100 +355,6 @@ void FlowTable::grow_buckets() noexcept {
   }
   bucket_mask_ = 2 * n - 1;
   ++stats_.bucket_doublings;
-}
-
-void FlowTable::restart(Entry& e) noexcept {
-  e.lo_to_hi = FlowDirStats{};
-  e.hi_to_lo = FlowDirStats{};
-  e.flow_id = next_flow_id();
-  ++stats_.flows_created;
-}
-
-void FlowTable::export_flow(const Entry& e, FlowEndReason why) noexcept {
-  FlowRecord r;
-  r.flow_id = e.flow_id;
-  if (e.client_is_lo) {
-    r.src_ip = e.key.lo_addr, r.src_port = e.key.lo_port, r.dest_ip = e.key.hi_addr, r.dest_port = e.key.hi_port;
-  } else {
-    r.src_ip = e.key.hi_addr, r.src_port = e.key.hi_port, r.dest_ip = e.key.lo_addr, r.dest_port = e.key.lo_port;
-  }
-  r.ip_version = e.key.ip_version;
-  r.proto = e.key.proto;
-  r.vlan_count = e.key.vlan_count;  // 0 when the key holds a VNI instead
-  for (std::size_t v = 0; v < r.vlan_count; ++v) r.vlan_ids[v] = e.key.vlan_ids[v];
-  r.toserver = e.to_server();
-  r.toclient = e.to_client();
-  r.start_ns = e.start_ns();
-  r.end_ns = e.last_ns();
-  r.reason = why;
-  r.tunnel_type = e.tunnel_type;
-  if (e.tunnel_type != TunnelType::none) {
-    const OuterAddrs& o = outer_[&e - entries_];
-    r.tunnel_id = e.tunnel_id;
-    r.tunnel_depth = e.tunnel_depth;
-    r.outer_ip_version = e.outer_ip_version;
-    r.outer_src = o.src;
-    r.outer_dst = o.dst;
-  }
-  ++stats_.flows_ended[static_cast<std::size_t>(why)];
-  sink_->on_flow(r);
-}
-
-void FlowTable::end_flow(std::uint32_t i, FlowEndReason why) noexcept {
-  Entry& e = entries_[i];
-  export_flow(e, why);
-  chain_unlink(i);
-  if (e.closing != 0) --closing_count_;
-  unlink(list_of(e), i);
-  e.closing = 0;
-  e.chain_next = free_head_;
-  free_head_ = i;
-  --stats_.active_flows;
-}
-
-void FlowTable::chain_unlink(std::uint32_t i) noexcept {
-  // Only the tag (high half) is stored, so the bucket comes from rehashing: removals are
-  // rare next to lookups, and this keeps the lookup fields in one cache line.
-  const auto bucket = static_cast<std::uint32_t>(flow_hash(entries_[i].key)) & bucket_mask_;
-  std::uint32_t* link = &buckets_[bucket];
-  while (*link != i) link = &entries_[*link].chain_next;
-  *link = entries_[i].chain_next;
-}
-
-FlowTable::List& FlowTable::list_of(const Entry& e) noexcept { return e.closing != 0 ? closing_ : lru_; }
-
-void FlowTable::unlink(List& l, std::uint32_t i) noexcept {
-  Entry& e = entries_[i];
-  if (e.lru_prev != kNil) entries_[e.lru_prev].lru_next = e.lru_next; else l.head = e.lru_next;
-  if (e.lru_next != kNil) entries_[e.lru_next].lru_prev = e.lru_prev; else l.tail = e.lru_prev;
-  e.lru_prev = e.lru_next = kNil;
-}
-
-void FlowTable::push_tail(List& l, std::uint32_t i, TimestampNs ts) noexcept {
-  Entry& e = entries_[i];
-  e.lru_ts = ts;
-  e.lru_prev = l.tail;
-  e.lru_next = kNil;
-  if (l.tail != kNil) entries_[l.tail].lru_next = i; else l.head = i;
-  l.tail = i;
-}
-
-void FlowTable::expire(TimestampNs now) noexcept {
-  while (closing_.head != kNil && elapsed(now, entries_[closing_.head].last_ns()) > cfg_.closed_timeout_ns)
-    end_flow(closing_.head, entries_[closing_.head].close_reason());
-  while (lru_.head != kNil && elapsed(now, entries_[lru_.head].last_ns()) > cfg_.idle_timeout_ns)
-    end_flow(lru_.head, FlowEndReason::idle_timeout);
-}
-
-void FlowTable::flush_all() noexcept {
-  while (closing_.head != kNil) end_flow(closing_.head, entries_[closing_.head].close_reason());
-  while (lru_.head != kNil) end_flow(lru_.head, FlowEndReason::end_of_input);
-}
-
-std::uint32_t FlowTable::lru_order(std::uint64_t* out, std::uint32_t n) const noexcept {
-  std::uint32_t c = 0;
-  for (std::uint32_t i = lru_.head; i != kNil && c < n; i = entries_[i].lru_next) out[c++] = entries_[i].flow_id;
-  return c;
 }
 
 }  // namespace riptide
