@@ -14,6 +14,7 @@
 #   BUILD / RIPTIDE   the riptide binary (default $BUILD/apps/riptide)
 #   RATE=100000 SIZE=200 FLOWS=1000 SECS=10 IDLE_SECS=10 TOOLS="riptide tcpdump softflowd"
 #   RIPTIDE_ARGS      extra arguments for riptide capture (default none: the flow meter, workers)
+#   TCPDUMP_W, TCPDUMP_ARGS  tcpdump's -w file (default /dev/null) and extra arguments (e.g. -C 50 -W 4)
 set -euo pipefail
 REPS=${1:-3}
 RATE=${RATE:-100000}
@@ -23,6 +24,7 @@ SECS=${SECS:-10}
 IDLE_SECS=${IDLE_SECS:-10}
 read -r -a TOOLS <<<"${TOOLS:-riptide tcpdump softflowd}"
 read -r -a RIPTIDE_ARGS <<<"${RIPTIDE_ARGS:-}"
+read -r -a TCPDUMP_ARGS <<<"${TCPDUMP_ARGS:-}"
 source "$(dirname "$0")/bench_common.sh"
 bench_require taskset python3
 for t in "${TOOLS[@]}"; do
@@ -46,6 +48,17 @@ cpu_ns() {
   echo "$total"
 }
 
+# "comm nanoseconds" for every thread of PID, summed by thread name (riptide names its threads:
+# rt-cap0.. capture, rt-pcapout and rt-flowout outputs, rt-worker*, rt-offload, rt-tx).
+cpu_by_thread() {
+  local t comm v
+  for t in /proc/"$1"/task/*; do
+    read -r v _ < "$t/schedstat" 2>/dev/null || continue
+    read -r comm < "$t/comm" 2>/dev/null || continue
+    echo "$comm $v"
+  done | awk '{ s[$1] += $2 } END { for (k in s) print k, s[k] }' | sort
+}
+
 start_tool() {  # start_tool NAME: starts it pinned to the capture CPU, sets CAP_PID
   local name=$1 out="$TMP/$1.out" err="$TMP/$1.err"
   case $name in
@@ -54,7 +67,7 @@ start_tool() {  # start_tool NAME: starts it pinned to the capture CPU, sets CAP
         --stats-json "$TMP/stats.json" >"$out" 2>"$err" &
       CAP_PID=$! ;;
     tcpdump)
-      taskset -c "$CAP_CPU" tcpdump -n -i "$HOST" -w /dev/null >"$out" 2>"$err" &
+      taskset -c "$CAP_CPU" tcpdump -n -i "$HOST" -w "${TCPDUMP_W:-/dev/null}" "${TCPDUMP_ARGS[@]}" >"$out" 2>"$err" &
       CAP_PID=$! ;;
     netsniff-ng)
       taskset -c "$CAP_CPU" netsniff-ng --in "$HOST" --out /dev/null --silent --notouch-irq >"$out" 2>"$err" &
@@ -92,9 +105,11 @@ for ((r = 1; r <= REPS; r++)); do
   for t in "${TOOLS[@]}"; do
     start_tool "$t" || continue
     c0=$(cpu_ns "$CAP_PID")
+    t0=$(cpu_by_thread "$CAP_PID")
     j=$(gen --rate "$RATE" --duration "$SECS" --size "$SIZE" --flows "$FLOWS")
     sleep 0.2  # the last block reaches the tool on its timeout
     c1=$(cpu_ns "$CAP_PID")
+    t1=$(cpu_by_thread "$CAP_PID")
     stop_capture
     sent=$(json_field "$j" sent)
     pps=$(json_field "$j" pps)
@@ -104,6 +119,10 @@ for ((r = 1; r <= REPS; r++)); do
     [ "$t" = tcpdump ] && cap=$(awk '/packets captured/ { print $1 }' "$TMP/tcpdump.err")
     echo "rep $r  $t  achieved $pps pps  sent $sent  captured ${cap:-n/a}  cpu $(((c1 - c0) / 1000000)) ms  $nspp ns/pkt"
     NSPP[$t]+="$nspp"$'\n'
+    if [ "$t" = riptide ]; then  # where riptide's CPU went, per thread name, ns per packet sent
+      echo "  per thread: $(join <(echo "$t0") <(echo "$t1") | awk -v n="$sent" \
+        'n > 0 { printf "%s %.1f  ", $1, ($3 - $2) / n }')"
+    fi
   done
   if [[ " ${TOOLS[*]} " == *" riptide "* ]] && [ "$IDLE_SECS" -gt 0 ]; then
     start_tool riptide || continue

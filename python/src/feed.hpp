@@ -9,6 +9,7 @@
 // The lock is taken once per slot handed over (up to batch_packets packets), never per packet.
 // A slot is handed over when it is full, or at the end of a packet batch when the consumer is
 // idle or the slot is older than max_delay: under load Python receives larger batches.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -119,6 +120,7 @@ class Feed {
   FeedConfig cfg_;
   std::mutex mu_;
   std::condition_variable ready_cv_, free_cv_;
+  std::size_t resume_at() const noexcept { return std::max<std::size_t>(cfg_.slots / 2, 1); }
   std::vector<Slot*> ready_;  // ring of every slot, fixed capacity
   std::size_t head_ = 0, count_ = 0;
   std::vector<std::unique_ptr<PerThread>> per_;

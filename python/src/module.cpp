@@ -40,6 +40,16 @@ py::dtype& record_dtype() {
   return *dt;
 }
 
+// A Python object the factory keeps in a callback, released under the GIL whoever drops it last:
+// when the engine never starts (a file that cannot be opened), the factory dies on riptide's
+// main thread, which does not hold the GIL, and a bare py::object there aborts the process.
+std::shared_ptr<py::object> gil_held(py::object o) {
+  return std::shared_ptr<py::object>(new py::object(std::move(o)), [](py::object* p) {
+    py::gil_scoped_acquire gil;
+    delete p;
+  });
+}
+
 // (thread, meta, data, offsets) for a batch, None at the end, () when the wait timed out.
 py::object next_batch(Feed& feed, double timeout_s) {
   // Wait first, then look for a Ctrl-C, then take the batch: an interrupt raised here never
@@ -160,7 +170,7 @@ PYBIND11_MODULE(_riptide, m) {
     auto feed = std::make_shared<Feed>(fc);
     auto* f = new FeedFactory(feed);
     // finish() runs on the engine's thread without the GIL; the callback is dropped under it.
-    auto holder = std::make_shared<py::object>(std::move(on_finish));
+    auto holder = gil_held(std::move(on_finish));
     f->set_on_finish([holder] {
       py::gil_scoped_acquire gil;
       std::string err;
@@ -172,7 +182,7 @@ PYBIND11_MODULE(_riptide, m) {
       holder->release().dec_ref();  // under the GIL: the factory is destroyed without it
       if (!err.empty()) throw std::runtime_error(err);
     });
-    auto run = std::make_shared<py::object>(std::move(on_run));
+    auto run = gil_held(std::move(on_run));
     feed->set_on_run([run] {
       py::gil_scoped_acquire gil;
       try {

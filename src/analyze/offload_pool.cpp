@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "riptide/core/thread_name.hpp"
+
 #include <algorithm>
 #include <system_error>
 
@@ -23,7 +25,10 @@ Result<std::unique_ptr<OffloadPool>> OffloadPool::create(const OffloadConfig& cf
     if (c < 0 || c >= CPU_SETSIZE || (ncpu > 0 && c >= ncpu)) return make_error(Errc::invalid_argument, "offload CPU " + std::to_string(c) + " does not exist");
   std::unique_ptr<OffloadPool> p(new OffloadPool(cfg, owners));
   try {
-    for (unsigned i = 0; i < cfg.threads; ++i) p->threads_.emplace_back([q = p.get()] { q->run_thread(); });
+    for (unsigned i = 0; i < cfg.threads; ++i) p->threads_.emplace_back([q = p.get()] {
+      name_this_thread("rt-offload");
+      q->run_thread();
+    });
   } catch (const std::system_error& e) {
     p->stop();
     return make_error(Errc::io, std::string("cannot start an offload thread: ") + e.what());

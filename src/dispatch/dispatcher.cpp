@@ -1,4 +1,5 @@
 #include "riptide/dispatch/dispatcher.hpp"
+#include "riptide/core/thread_name.hpp"
 
 #include <pthread.h>
 #include <sched.h>
@@ -62,7 +63,10 @@ Result<void> Dispatcher::start(WorkerHandler& handler) {
   for (std::size_t w = 0; w < workers_.size(); ++w) {
     Worker& wk = *workers_[w];
     try {
-      wk.thread = std::thread([this, w] { run_worker(w); });
+      wk.thread = std::thread([this, w] {
+        name_this_thread("rt-worker" + std::to_string(w));
+        run_worker(w);
+      });
     } catch (const std::system_error& e) {
       stop();
       return make_error(Errc::exhausted, "dispatcher: cannot start worker " + std::to_string(w) + ": " + e.what());

@@ -2,6 +2,7 @@
 // while the main thread watches, then stops every stage in order and builds the report.
 // Each job lives in its own file: see engine_impl.hpp.
 #include "riptide/engine/engine.hpp"
+#include "riptide/core/thread_name.hpp"
 
 #include <sched.h>
 
@@ -218,7 +219,10 @@ Result<RunReport> Engine::run() {
   }
   e.capture_running.store(static_cast<unsigned>(e.sources.size()));
   std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < e.sources.size(); ++i) threads.emplace_back([&e, i] { e.capture_loop(i); });
+  for (std::size_t i = 0; i < e.sources.size(); ++i) threads.emplace_back([&e, i] {
+    name_this_thread("rt-cap" + std::to_string(i));
+    e.capture_loop(i);
+  });
 
   if (!e.watch()) {
     // A forced stop: some thread did not end in time (an analyzer or a task that never

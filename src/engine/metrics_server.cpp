@@ -6,6 +6,8 @@
 #include <charconv>
 #include <thread>
 
+#include "riptide/core/thread_name.hpp"
+
 namespace riptide {
 
 struct MetricsServer::State {
@@ -59,7 +61,10 @@ Result<std::unique_ptr<MetricsServer>> MetricsServer::start(const std::string& l
   } else if (!s->http.bind_to_port(addr->first, port)) {
     return make_error(Errc::io, "--metrics-listen: cannot listen on " + listen + " (in use, or not an address of this host)");
   }
-  s->thread = std::thread([st = s.get()] { st->http.listen_after_bind(); });
+  s->thread = std::thread([st = s.get()] {
+    name_this_thread("rt-metrics");
+    st->http.listen_after_bind();
+  });
   auto m = std::unique_ptr<MetricsServer>(new MetricsServer(std::move(s)));
   const bool v6 = addr->first.find(':') != std::string::npos;
   m->address_ = (v6 ? "[" + addr->first + "]" : addr->first) + ":" + std::to_string(port);

@@ -1,5 +1,6 @@
 // The packet output thread: merges the capture threads' queues by timestamp into the writer.
 #include "riptide/file/packet_output.hpp"
+#include "riptide/core/thread_name.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -214,7 +215,10 @@ PacketOutput::~PacketOutput() {
 Result<void> PacketOutput::start(std::function<void()> on_ended) {
   impl_->on_ended = std::move(on_ended);
   try {
-    impl_->thread = std::thread([this] { impl_->run(); });
+    impl_->thread = std::thread([this] {
+      name_this_thread("rt-pcapout");
+      impl_->run();
+    });
   } catch (const std::system_error& e) {
     return make_error(Errc::internal, std::string("packet output thread: ") + e.what());
   }

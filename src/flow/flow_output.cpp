@@ -1,4 +1,5 @@
 #include "riptide/flow/flow_output.hpp"
+#include "riptide/core/thread_name.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -69,7 +70,10 @@ Result<std::unique_ptr<FlowOutput>> FlowOutput::start(std::vector<std::unique_pt
     if (!s) return Error{Errc::invalid_argument, "flow output: a null sink"};
   std::unique_ptr<FlowOutput> o(new FlowOutput(std::move(sinks), cfg));
   try {
-    o->thread_ = std::thread([p = o.get()] { p->run(); });
+    o->thread_ = std::thread([p = o.get()] {
+      name_this_thread("rt-flowout");
+      p->run();
+    });
   } catch (const std::system_error& e) {
     return Error{Errc::io, std::string("flow output thread: ") + e.what()};
   }

@@ -1,4 +1,5 @@
 #include "riptide/transmit/tx_thread.hpp"
+#include "riptide/core/thread_name.hpp"
 
 #include <pthread.h>
 #include <sched.h>
@@ -41,7 +42,10 @@ Result<void> TxThread::start() {
     if (p->next_ns == 0) p->next_ns = now + p->period_ns;
   stop_.store(false);
   try {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      name_this_thread("rt-tx");
+      run();
+    });
   } catch (const std::system_error& e) {
     return make_error(Errc::internal, std::string("cannot start the tx thread: ") + e.what());
   }

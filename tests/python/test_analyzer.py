@@ -71,3 +71,14 @@ def test_cli_python_bad_file_is_a_usage_error(tmp_path, riptide_bin):
     r = subprocess.run([riptide_bin, "read", "-r", HTTP, "--python", str(script)], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 2 and "SyntaxError" in r.stderr, r.stderr
+
+
+def test_cli_python_with_a_capture_file_that_cannot_be_opened(tmp_path, riptide_bin):
+    # The analyzer is built (Python objects held) before the engine finds the file missing: its
+    # release on riptide's main thread used to abort the process (rc 134) instead of a usage error.
+    script = tmp_path / "count.py"
+    script.write_text("import riptide\nclass Count(riptide.Analyzer):\n    def on_batch(self, b): pass\n")
+    r = subprocess.run([riptide_bin, "read", "-r", str(tmp_path / "missing.pcap"), "--python", str(script)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert "missing.pcap: cannot open" in r.stderr and r.stderr.count("\n") == 1, r.stderr

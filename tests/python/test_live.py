@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import ROOT
@@ -16,29 +17,45 @@ import riptide
 
 RATE = int(os.environ.get("RIPTIDE_PY_LIVE_RATE", "350000"))
 SECONDS = float(os.environ.get("RIPTIDE_PY_LIVE_SECONDS", "2"))
+# For the ceiling figure in docs/BENCHMARKS.md: "GEN_CPU,CAPTURE_CPU" pins the generator to the
+# first and this process (riptide's threads and Python) to the second.
+PIN = os.environ.get("RIPTIDE_PY_LIVE_PIN", "")
+GEN_CPU, CAP_CPU = (PIN.split(",") + [""])[:2] if PIN else ("", "")
 
 
 def start_gen(riptide_bin, veth, rate, count, delay=1.0):
     """gen starts after `delay` s, once the capture socket is open."""
-    cmd = (f"sleep {delay}; exec ip netns exec {veth.ns} {riptide_bin} gen -i {veth.peer} --json "
+    pin = f"taskset -c {GEN_CPU} " if GEN_CPU else ""
+    cmd = (f"sleep {delay}; exec {pin}ip netns exec {veth.ns} {riptide_bin} gen -i {veth.peer} --json "
            f"--rate {rate} --count {count} --size 200 --flows 1000")
     return subprocess.Popen(["sh", "-c", cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def gen_sent(proc):
+def gen_result(proc):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
-    return next(json.loads(line)["sent"] for line in out.splitlines() if line.startswith("{") and "sent" in line)
+    return next(json.loads(line) for line in out.splitlines() if line.startswith("{") and "sent" in line)
+
+
+def gen_sent(proc):
+    return gen_result(proc)["sent"]
 
 
 class Counter(riptide.Analyzer):
+    """Wire bytes per IPv4 source with NumPy, per batch: the job of the offline Python benchmark."""
+
     def on_start(self):
         self.packets = 0
         self.bytes = 0
+        self.by_source = {}
 
     def on_batch(self, batch):
-        self.packets += len(batch)
-        self.bytes += int(batch.meta["wirelen"].sum())
+        m = batch.meta
+        self.packets += len(m)
+        self.bytes += int(m["wirelen"].sum())
+        keys, inv = np.unique(m["src4"], return_inverse=True)
+        for k, v in zip(keys.tolist(), np.bincount(inv, weights=m["wirelen"]).tolist()):
+            self.by_source[k] = self.by_source.get(k, 0) + int(v)
 
 
 class Slow(Counter):
@@ -48,6 +65,16 @@ class Slow(Counter):
 
 
 def test_python_analyzer_at_high_rate_loses_nothing(veth, riptide_bin):
+    before = os.sched_getaffinity(0)
+    if CAP_CPU:
+        os.sched_setaffinity(0, {int(CAP_CPU)})  # riptide's threads inherit it
+    try:
+        run_counter_at_rate(veth, riptide_bin)
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def run_counter_at_rate(veth, riptide_bin):
     count = int(RATE * SECONDS)
     gen = start_gen(riptide_bin, veth, RATE, count)
     a = Counter()
@@ -55,12 +82,16 @@ def test_python_analyzer_at_high_rate_loses_nothing(veth, riptide_bin):
         rep = riptide.run(a, iface=veth.host, filter="udp", count=count, duration=SECONDS + 30, rate=RATE,
                           ring_ms=1000, tx=False)
     finally:
-        sent = gen_sent(gen)
+        g = gen_result(gen)
+    sent = g["sent"]
     py = rep["analyzers"]["python:Counter"]
+    print(f"generator: {sent} packets at {g.get('pps')} packets/s; python busy "
+          f"{py['python_busy_ns'] / max(sent, 1):.0f} ns per packet")
     assert sent == count
     assert rep["kernel_drops"] == 0 and rep["captured"] == sent, rep
     assert py["queue_drops"] == 0 and py["errors"] == 0
     assert a.packets == sent and a.bytes == 200 * sent
+    assert sum(a.by_source.values()) == a.bytes and len(a.by_source) >= 1
     assert py["batches_done"] == py["batches_queued"] > 0 and py["python_busy_ns"] > 0
 
 
