@@ -171,3 +171,26 @@ def test_names():
     assert riptide.TUNNEL_TYPES[0] == "none" and "vxlan" in riptide.TUNNEL_TYPES
     assert riptide.proto_name(6) == "TCP" and riptide.proto_name(58) == "IPv6-ICMP"
     assert set(riptide.FLOW_DTYPE.names) >= {"flow_id", "src_ip", "src_ip4", "dest_port", "pkts_toserver", "start_ns"}
+
+
+def test_live_two_threads(veth, riptide_bin):
+    """Live with two capture threads: two flow tables feed one array, still row for line."""
+    from test_live import gen_sent, start_gen
+
+    count = 20_000
+    gen = start_gen(riptide_bin, veth, 50_000, count)
+    with riptide.capture(veth.host, "udp", threads=2, count=count, duration=30, tx=False, flows=True,
+                         eve_extensions=True) as run:
+        seen = sum(len(b) for b in run)
+    sent = gen_sent(gen)
+    assert seen == sent == count
+    dicts, arr = run.flows(), run.flow_array()
+    assert len(arr) == len(dicts) == 1000  # riptide gen --flows 1000
+    for i, (r, d) in enumerate(zip(arr, dicts)):
+        try:
+            check_row(r, d)
+        except AssertionError as e:
+            raise AssertionError(f"live flow record {i}: {e}\n{d}") from e
+    assert int(arr["pkts_toserver"].sum() + arr["pkts_toclient"].sum()) == sent
+    assert int(arr["bytes_toserver"].sum() + arr["bytes_toclient"].sum()) == 200 * sent
+    assert set(int(i) >> 43 for i in arr["flow_id"]) == {0, 1}, "both threads' tables"
