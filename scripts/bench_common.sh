@@ -1,5 +1,6 @@
-# Shared by bench_stall.sh and bench_live.sh (sourced, not run): a private namespace with a
-# veth pair, the generator inside it, helpers to read CPU time and take medians.
+# Shared by the live benchmarks (bench_stall, bench_live, bench_cpu, bench_period_latency;
+# sourced, not run): a private namespace with a veth pair, the generator inside it, helpers
+# to read CPU time and take medians.
 #
 # Topology: riptide gen runs in namespace $NS on $PEER (pinned to $GEN_CPU); every capture
 # tool runs in the root namespace on $HOST (pinned to $CAP_CPU). Nothing else is touched and
@@ -95,4 +96,43 @@ stop_capture() {
   wait "$CAP_PID" 2>/dev/null || true
   for c in $kids; do kill -KILL "$c" 2>/dev/null || true; done
   CAP_PID=
+}
+
+# Nanoseconds on CPU of every thread of PID (and its children), from schedstat.
+cpu_ns() {
+  local pid=$1 total=0 t c v
+  for t in /proc/"$pid"/task/*; do
+    read -r v _ < "$t/schedstat" 2>/dev/null || continue
+    total=$((total + v))
+    for c in $(cat "$t/children" 2>/dev/null); do total=$((total + $(cpu_ns "$c"))); done
+  done
+  echo "$total"
+}
+
+# wait_capture_ready NAME ERRFILE [settle]: after starting the capture tool CAP_PID, until its
+# packet socket exists and its start-up is over (1 when it exited, with ERRFILE's start on
+# stderr). "nosettle": one second instead of waiting for its CPU use to drop, for a tool
+# that keeps burning CPU without traffic (an analyzer's periodic calculation).
+wait_capture_ready() {
+  local name=$1 err=$2 settle=${3:-settle}
+  # Ready when its packet socket is bound: a new line in /proc/net/packet owned by it.
+  local i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$CAP_PID" 2>/dev/null || { echo "$(basename "$0"): $name exited: $(head -c 300 "$err")" >&2; CAP_PID=; return 1; }
+    ls -l /proc/"$CAP_PID"/fd 2>/dev/null | grep -q 'socket:' && break
+    sleep 0.05
+  done
+  # Then let it finish its start-up (ring, tables) before the window opens: until it burns
+  # less than 5 ms of CPU in half a second, at most 30 s. A fixed pause is not enough:
+  # netsniff-ng spends several seconds of kernel time in setsockopt(PACKET_RX_RING) and
+  # mlockall after its socket exists, which used to land in the measured window.
+  sleep 0.5
+  if [ "$settle" = nosettle ]; then sleep 0.5; return 0; fi
+  local a b
+  for ((i = 0; i < 60; i++)); do
+    a=$(cpu_ns "$CAP_PID")
+    sleep 0.5
+    b=$(cpu_ns "$CAP_PID")
+    ((b - a < 5000000)) && break
+  done
 }

@@ -37,17 +37,6 @@ for t in "${TOOLS[@]}"; do
 done
 bench_setup
 
-# Nanoseconds on CPU of every thread of PID (and its children), from schedstat.
-cpu_ns() {
-  local pid=$1 total=0 t c v
-  for t in /proc/"$pid"/task/*; do
-    read -r v _ < "$t/schedstat" 2>/dev/null || continue
-    total=$((total + v))
-    for c in $(cat "$t/children" 2>/dev/null); do total=$((total + $(cpu_ns "$c"))); done
-  done
-  echo "$total"
-}
-
 # "comm nanoseconds" for every thread of PID, summed by thread name (riptide names its threads:
 # rt-cap0.. capture, rt-pcapout and rt-flowout outputs, rt-worker*, rt-offload, rt-tx).
 cpu_by_thread() {
@@ -77,25 +66,7 @@ start_tool() {  # start_tool NAME: starts it pinned to the capture CPU, sets CAP
         >"$out" 2>"$err" &
       CAP_PID=$! ;;
   esac
-  # Ready when its packet socket is bound: a new line in /proc/net/packet owned by it.
-  local i
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$CAP_PID" 2>/dev/null || { echo "bench_cpu: $name exited: $(head -c 300 "$err")" >&2; CAP_PID=; return 1; }
-    ls -l /proc/"$CAP_PID"/fd 2>/dev/null | grep -q 'socket:' && break
-    sleep 0.05
-  done
-  # Then let it finish its start-up (ring, tables) before the window opens: until it burns
-  # less than 5 ms of CPU in half a second, at most 30 s. A fixed pause is not enough:
-  # netsniff-ng spends several seconds of kernel time in setsockopt(PACKET_RX_RING) and
-  # mlockall after its socket exists, which used to land in the measured window.
-  sleep 0.5
-  local a b
-  for ((i = 0; i < 60; i++)); do
-    a=$(cpu_ns "$CAP_PID")
-    sleep 0.5
-    b=$(cpu_ns "$CAP_PID")
-    ((b - a < 5000000)) && break
-  done
+  wait_capture_ready "$name" "$err"
 }
 
 declare -A NSPP IDLE

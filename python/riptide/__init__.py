@@ -17,6 +17,10 @@ A live capture never waits for Python: batches wait in a bounded queue, and what
 is dropped and counted (``queue_drops`` of the analyzer named "python" in the report).
 Reading a file waits for Python instead, so nothing is lost.
 
+With ``flows=True`` the flow meter runs too: after the run, ``Run.flows()`` gives its finished
+records as dicts (the flow JSON lines) and ``Run.flow_array()`` (or ``flows(as_array=True)``)
+as one NumPy structured array (dtype ``FLOW_DTYPE``), row i being line i.
+
 Python analyzers (``Analyzer``) run inside the engine, from Python with ``riptide.run()`` or
 from the command line with ``riptide capture --python FILE.py``.
 """
@@ -28,9 +32,11 @@ import tempfile
 
 from ._riptide import Error, Session as _Session
 from ._batch import Batch, META_DTYPE, ipv4_text, ipv6_text
+from ._flows import FLOW_DTYPE, FLOW_REASONS, TUNNEL_TYPES, proto_name
 from ._analyzer import Analyzer, run
 
-__all__ = ["Analyzer", "Batch", "Error", "META_DTYPE", "Run", "capture", "ipv4_text", "ipv6_text", "read", "run"]
+__all__ = ["Analyzer", "Batch", "Error", "FLOW_DTYPE", "FLOW_REASONS", "META_DTYPE", "Run", "TUNNEL_TYPES", "capture",
+           "ipv4_text", "ipv6_text", "proto_name", "read", "run"]
 
 
 class Run:
@@ -127,14 +133,36 @@ class Run:
         """The Python queue's own counters: queue_drops, batches_queued, batches_done..."""
         return self._feed.figures()
 
-    def flows(self) -> list:
-        """Finished flow records as dicts (EVE JSON names), after the run; needs flows=True."""
+    def flows(self, as_array: bool = False):
+        """Finished flow records after the run; needs flows=True.
+
+        As a list of dicts, one per line of the flow JSON (EVE names; ``eve_extensions=True``
+        adds riptide's own "riptide" object), or with ``as_array=True`` as ``flow_array()``."""
+        if as_array:
+            return self.flow_array()
         if not self._flows_path:
             raise Error("flow records need flows=True")
         if not self._ended:
             raise Error("flow records are complete once the run ended")
         with open(self._flows_path) as f:
             return [json.loads(line) for line in f if line.strip()]
+
+    def flow_array(self):
+        """Finished flow records after the run as one NumPy structured array of ``FLOW_DTYPE``.
+
+        Row i is line i of the flow JSON (``flows()``), with the JSON's names: flow_id,
+        src_ip/dest_ip (16 bytes, IPv4 as ::ffff:a.b.c.d) and src_ip4/dest_ip4 (IPv4 as a
+        number), src_port, dest_port, proto (number: ``proto_name``), ip_version, vlan_count,
+        vlan0, vlan1, pkts/bytes/ip_bytes _toserver/_toclient, start_ns/end_ns (flow.start and
+        flow.end in ns), tcp_flags, tcp_flags_ts, tcp_flags_tc, icmp_type, icmp_code,
+        response_icmp_type, response_icmp_code, reason (``FLOW_REASONS``), tunnel_type
+        (``TUNNEL_TYPES``), tunnel_id, tunnel_depth, tunnel_ip_version, tunnel_src_ip,
+        tunnel_dest_ip. What a JSON line leaves out is 0. Needs flows=True (and flow_array,
+        True by default). At most ``flow_array_max`` rows (default 4,194,304) are kept; more
+        are counted as ``flow_array_full`` drops in the report."""
+        if not self._ended:
+            raise Error("flow records are complete once the run ended")
+        return self._session.flow_array()
 
 
 def read(path: str, filter: str | None = None, *, packets: bool = False, batch_size: int = 4096,
@@ -144,7 +172,8 @@ def read(path: str, filter: str | None = None, *, packets: bool = False, batch_s
 
     filter: tcpdump syntax. packets: also hand over the packet bytes (``Batch.packet(i)``).
     batch_size: packets per batch at most. count: stop after that many packets (``-c``).
-    flows: run the flow meter too (``Run.flows()`` after the end).
+    flows: run the flow meter too (``Run.flows()`` / ``Run.flow_array()`` after the end; other
+    settings: eve_extensions, flow_array, flow_array_max).
     Raises riptide.Error (a file that cannot be opened, a bad filter) with riptide's message.
     """
     return Run(file=path, filter=filter or "", packets=packets, batch_size=batch_size, queue=queue,

@@ -1,10 +1,15 @@
 # Type stubs of the riptide package (the public names; see the docstrings in the sources).
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
 
 META_DTYPE: np.dtype
+FLOW_DTYPE: np.dtype
+FLOW_REASONS: tuple[str, ...]
+TUNNEL_TYPES: tuple[str, ...]
+
+def proto_name(proto: int) -> str: ...
 
 class Error(RuntimeError): ...
 
@@ -32,7 +37,11 @@ class Run(Iterator[Batch]):
     def report_text(self) -> str: ...
     def stats(self) -> dict[str, Any]: ...
     def queue(self) -> dict[str, int]: ...
-    def flows(self) -> list[dict[str, Any]]: ...
+    @overload
+    def flows(self, as_array: Literal[False] = ...) -> list[dict[str, Any]]: ...
+    @overload
+    def flows(self, as_array: Literal[True]) -> npt.NDArray[np.void]: ...
+    def flow_array(self) -> npt.NDArray[np.void]: ...
 
 def read(path: str, filter: str | None = ..., *, packets: bool = ..., batch_size: int = ..., queue: int = ...,
          count: int | None = ..., flows: bool = ..., flows_path: str | None = ..., stats_json: str | None = ...,

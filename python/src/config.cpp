@@ -30,8 +30,8 @@ T ranged(const ::py::dict& kw, const char* key, T dflt, T lo, T hi) {
 const std::set<std::string> kKeys = {
     "file", "iface", "backend", "filter", "threads", "count", "duration", "snaplen", "direction",
     "block_timeout_ms", "rate", "ring_ms", "topology", "workers", "batch_size", "queue", "packets",
-    "max_delay", "flows", "flows_path", "stats_json", "tx", "offload_threads", "name", "batches",
-    "quiet", "watchdog_ms", "wait_when_full", "max_packet_delay_ms", "promisc"};
+    "max_delay", "flows", "flows_path", "flow_array", "flow_array_max", "eve_extensions", "stats_json", "tx",
+    "offload_threads", "name", "batches", "quiet", "watchdog_ms", "wait_when_full", "max_packet_delay_ms", "promisc"};
 
 }  // namespace
 
@@ -94,6 +94,9 @@ SessionConfig parse_config(const ::py::dict& kw) {
 
   c.flows = get<bool>(kw, "flows", false);
   c.flows_path = get<std::string>(kw, "flows_path", "");
+  c.eve_extensions = get<bool>(kw, "eve_extensions", false);
+  c.flow_array = get<bool>(kw, "flow_array", true);
+  c.flow_array_max = ranged<std::size_t>(kw, "flow_array_max", c.flow_array_max, 1, std::size_t{1} << 32);
   c.flow.max_flows = 1u << 20;  // as the riptide command
   return c;
 }

@@ -9,7 +9,10 @@
 
 #include "config.hpp"
 #include "feed.hpp"
+#include "flow_array.hpp"
 #include "record.hpp"
+#include "riptide/decode/decoder.hpp"
+#include "riptide/flow/ip_proto_name.hpp"
 #include "session.hpp"
 
 namespace py = pybind11;
@@ -21,22 +24,24 @@ struct RunError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+py::dtype make_dtype(const std::vector<FieldDesc>& fields, std::size_t itemsize) {
+  py::list names, formats, offsets;
+  for (const auto& f : fields) {
+    names.append(f.name);
+    formats.append(f.format);
+    offsets.append(f.offset);
+  }
+  py::dict d;
+  d["names"] = names;
+  d["formats"] = formats;
+  d["offsets"] = offsets;
+  d["itemsize"] = itemsize;
+  return py::dtype::from_args(d);
+}
+
+// Both kept for the life of the process: the module is never unloaded.
 py::dtype& record_dtype() {
-  static py::dtype* dt = [] {
-    py::list names, formats, offsets;
-    for (const auto& f : record_fields()) {
-      names.append(f.name);
-      formats.append(f.format);
-      offsets.append(f.offset);
-    }
-    py::dict d;
-    d["names"] = names;
-    d["formats"] = formats;
-    d["offsets"] = offsets;
-    d["itemsize"] = sizeof(Record);
-    // Kept for the life of the process: the module is never unloaded.
-    return new py::dtype(py::dtype::from_args(d));
-  }();
+  static py::dtype* dt = new py::dtype(make_dtype(record_fields(), sizeof(Record)));
   return *dt;
 }
 
@@ -48,6 +53,32 @@ std::shared_ptr<py::object> gil_held(py::object o) {
     py::gil_scoped_acquire gil;
     delete p;
   });
+}
+
+py::dtype& flow_dtype() {
+  static py::dtype* dt = new py::dtype(make_dtype(flow_row_fields(), sizeof(FlowRow)));
+  return *dt;
+}
+
+// The flow records so far as one array, copied once.
+py::array flow_array(const Session& s) {
+  if (!s.flow_array()) throw RunError("flow records as an array need flows=True and flow_array=True");
+  std::vector<FlowRow> rows;
+  {
+    py::gil_scoped_release nogil;
+    rows = s.flow_array()->rows();
+  }
+  py::array a(flow_dtype(), py::array::ShapeContainer{static_cast<py::ssize_t>(rows.size())},
+              py::array::StridesContainer{});
+  if (!rows.empty()) std::memcpy(a.mutable_data(), rows.data(), rows.size() * sizeof(FlowRow));
+  return a;
+}
+
+template <class E>
+py::tuple enum_names(std::size_t count) {
+  py::tuple t(count);
+  for (std::size_t i = 0; i < count; ++i) t[i] = py::str(std::string(riptide::to_string(static_cast<E>(i))));
+  return t;
 }
 
 // (thread, meta, data, offsets) for a batch, None at the end, () when the wait timed out.
@@ -117,6 +148,15 @@ PYBIND11_MODULE(_riptide, m) {
   py::register_exception<RunError>(m, "Error", PyExc_RuntimeError);
 
   m.def("record_dtype", [] { return record_dtype(); }, "The NumPy dtype of one packet's metadata.");
+  m.def("flow_dtype", [] { return flow_dtype(); }, "The NumPy dtype of one finished flow record.");
+  m.def("flow_reasons", [] { return enum_names<riptide::FlowEndReason>(riptide::kFlowEndReasonCount); },
+        "Names of the flow array's reason codes, by code (riptide's reason in the flow JSON).");
+  m.def("tunnel_types", [] { return enum_names<riptide::TunnelType>(static_cast<std::size_t>(riptide::TunnelType::count_)); },
+        "Names of the flow array's tunnel_type codes, by code (0: none).");
+  m.def("proto_name", [](std::uint8_t p) {
+    const auto n = riptide::flow_detail::ip_proto_name(p);
+    return n.empty() ? std::to_string(p) : std::string(n);
+  }, py::arg("proto"), "The flow JSON's name of an IP protocol number (IANA keyword, else the number).");
 
   py::class_<Feed, std::shared_ptr<Feed>>(m, "Feed", "The bounded queue of batches between the packet threads and Python.")
       .def("next_batch", &next_batch, py::arg("timeout") = 0.1,
@@ -154,6 +194,8 @@ PYBIND11_MODULE(_riptide, m) {
         if (!s.joined() || !s.result()) return riptide::format_report(s.snapshot());
         return riptide::format_report(*s.result());
       })
+      .def("flow_array", &flow_array,
+           "Finished flow records so far as one NumPy array of flow_dtype(), in the order of the flow JSON lines.")
       .def("snapshot_json", [](Session& s) { return riptide::report_json(s.snapshot()); }, "Figures so far.")
       .def("banner", &Session::banner)
       .def_property_readonly("feed", [](Session& s) { return s.feed(); });

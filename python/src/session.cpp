@@ -1,6 +1,7 @@
 #include "session.hpp"
 
 #include "riptide/analyze/flow_meter_analyzer.hpp"
+#include "riptide/flow/eve_json_sink.hpp"
 
 namespace riptide::py {
 
@@ -9,7 +10,21 @@ Result<std::unique_ptr<Session>> Session::create(const SessionConfig& cfg,
   std::unique_ptr<Session> s(new Session());
   std::vector<std::unique_ptr<AnalyzerFactory>> analyzers;
   if (cfg.flows) {
-    auto fm = FlowMeterFactory::create(cfg.flow, cfg.flows_path);
+    // The JSON file first: the flow meter's own figures (records written) are the first sink's.
+    std::vector<std::unique_ptr<FlowRecordSink>> sinks;
+    if (!cfg.flows_path.empty()) {
+      EveFormatOptions fmt;
+      fmt.extensions = cfg.eve_extensions;
+      auto js = EveJsonSink::open(cfg.flows_path, {}, fmt);
+      if (!js) return js.error();
+      sinks.push_back(std::move(*js));
+    }
+    if (cfg.flow_array) {
+      auto a = std::make_unique<FlowArraySink>(cfg.flow_array_max);
+      s->flow_array_ = a.get();
+      sinks.push_back(std::move(a));
+    }
+    auto fm = FlowMeterFactory::create(cfg.flow, std::move(sinks));
     if (!fm) return fm.error();
     analyzers.push_back(std::move(*fm));
   }
