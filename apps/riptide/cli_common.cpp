@@ -201,10 +201,10 @@ void add_run_options(CLI::App& app, RunOptions& o) {
                  "seconds a TCP flow stays open after its FIN exchange or RST, for stragglers (0: end at once)")
       ->check(CLI::Range(0.0, 86400.0))->group("flows");
   app.add_flag("--no-flows", o.no_flows, "do not run the flow meter")->group("flows");
-  app.add_option("--ipfix", o.ipfix, "export finished flows as IPFIX over UDP to HOST:PORT ([::1]:4739 for IPv6)")->group("outputs");
-  app.add_option("--ipfix-template-s", o.ipfix_template_s, "IPFIX: seconds between template resends (0: only at start)")
+  app.add_option("--ipfix", o.ipfix, "export finished flows as IPFIX to [udp:|tcp:]HOST:PORT (UDP by default; [::1]:4739 for IPv6)")->group("outputs");
+  app.add_option("--ipfix-template-s", o.ipfix_template_s, "IPFIX over UDP: seconds between template resends (0: only at start; TCP sends them once per connection)")
       ->check(CLI::Range(0.0, 86400.0))->group("outputs");
-  app.add_option("--ipfix-mtu", o.ipfix_mtu, "IPFIX: largest message in bytes (the UDP payload; default 1400)")
+  app.add_option("--ipfix-mtu", o.ipfix_mtu, "IPFIX: largest message in bytes (over UDP the datagram's payload; default 1400)")
       ->check(CLI::Range(256u, 65507u))->group("outputs");
   app.add_option("--ipfix-domain", o.ipfix_domain, "IPFIX: observation domain id in every message header (default 1)")->group("outputs");
   app.add_option("--analyzer", o.analyzers, "also run a built-in analyzer: reporter, heavy-hitters (repeatable, or comma list)")

@@ -42,6 +42,8 @@ class MessageBuilder {
   std::span<const std::uint8_t> templates(std::uint32_t export_time_s) noexcept;
 
   std::uint32_t sequence() const noexcept { return sequence_; }
+  // A new transport session (a new TCP connection) counts its records from 0 again.
+  void restart_sequence() noexcept { sequence_ = 0; }
   std::uint32_t domain_id() const noexcept { return domain_id_; }
   std::size_t max_message() const noexcept { return max_; }
 
