@@ -224,7 +224,7 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_option("--topology", o.topology, "workers (analyze on the capture threads) or dispatch (hand packets to --workers threads)")
       ->check(CLI::IsMember({"workers", "dispatch"}))->group("dispatch");
   app.add_option("--workers", e.dispatch.workers, "dispatch topology: analysis threads")->check(CLI::Range(1, 64))->group("dispatch");
-  app.add_option("--worker-ring", e.dispatch.ring_slots, "dispatch topology: packets each worker queue holds")
+  app.add_option("--worker-ring", e.dispatch.ring_slots, "dispatch topology: packets each worker queue holds (default: live, sized from --rate and --ring-ms; files 4096)")
       ->check(CLI::Range(16, 1 << 22))->group("dispatch");
   app.add_option("--plugin", o.plugins, "load an analyzer from a shared object: PATH.so or PATH.so:ARGS (repeatable)")
       ->allow_extra_args(false)->group("analyzers");

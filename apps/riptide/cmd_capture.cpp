@@ -50,8 +50,8 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
   app.add_option("--offload-cpus", offload_cpus,
                  "CPUs the offload threads may run on (e.g. 0 or 0,1); they always run at batch priority (SCHED_BATCH, nice 10)")
       ->group("offload");
-  app.add_option("--rate", c.expected_pps, "expected packets/s: sizes the ring with --ring-ms")->check(CLI::Range(1000ull, 100000000ull))->group("capture");
-  app.add_option("--ring-ms", c.ring_ms, "stall (ms) the ring must ride out at --rate")->check(CLI::Range(1u, 60000u))->group("capture");
+  app.add_option("--rate", c.expected_pps, "expected packets/s: sizes the ring (and dispatch worker queues) with --ring-ms")->check(CLI::Range(1000ull, 100000000ull))->group("capture");
+  app.add_option("--ring-ms", c.ring_ms, "stall (ms) the ring (and each dispatch worker queue) must ride out at --rate")->check(CLI::Range(1u, 60000u))->group("capture");
   app.add_option("--avg-frame", c.avg_frame_bytes, "average frame bytes expected, for ring sizing")->check(CLI::Range(60u, 65535u))->group("capture");
   app.add_option("-B,--buffer-size", buffer_kib, "ring size limit in KiB (tcpdump's -B); default 262144 (256 MiB)")
       ->check(CLI::Range(1024u, 16u << 20))->group("capture");
@@ -80,6 +80,8 @@ int parse_capture(int argc, char** argv, RunOptions& o) {
 
   e.backend = backend == "pcap" ? Backend::pcap : Backend::afpacket;
   e.block_timeout_set = app.count("--block-timeout") > 0;
+  // Without --worker-ring, worker queues ride out the same stall as the ring (--rate, --ring-ms).
+  e.plan_worker_ring = app.count("--worker-ring") == 0;
   c.promisc = !no_promisc;
   c.direction = direction == "in" ? CaptureDirection::in : direction == "out" ? CaptureDirection::out : CaptureDirection::inout;
   if (buffer_kib) c.max_ring_bytes = static_cast<std::uint64_t>(buffer_kib) << 10;

@@ -20,13 +20,17 @@ class BatchingSink final : public FlowSink {
   }
   void flush() noexcept {
     if (n_ == 0) return;
+    // Analyzers of this thread that subscribed get the records first, on this thread.
+    if (ctx_) ctx_->publish_flows(std::span<const FlowRecord>(buf_.data(), n_));
     if (q_) q_->push(buf_.data(), n_, wait_);
     n_ = 0;
   }
   void set_wait(bool w) noexcept { wait_ = w; }
+  void set_context(AnalyzerContext* ctx) noexcept { ctx_ = ctx; }
 
  private:
   FlowOutput::Producer* q_;  // null: no sink, records are only counted by the meter
+  AnalyzerContext* ctx_ = nullptr;
   std::array<FlowRecord, 256> buf_{};
   std::size_t n_ = 0;
   bool wait_ = true;
@@ -42,6 +46,10 @@ class FlowMeterAnalyzer final : public Analyzer {
     // Live, a full queue drops records so that capture never waits on an output; a file can
     // wait, nothing is lost by reading it more slowly.
     sink_.set_wait(!live_);
+    sink_.set_context(&ctx);
+    // Declares this instance a publisher of flow records: it is stopped before the
+    // subscribers, so the flows still open at the end reach them.
+    ctx.publish_flows({});
   }
   void on_packet(const PacketMeta& meta, const PacketView& pkt) override { meter_.on_packet(meta, pkt); }
   void on_packets(std::span<const PacketMeta> metas, std::span<const PacketView> pkts) override {

@@ -23,6 +23,10 @@ bool ThreadContext::offload(std::unique_ptr<OffloadTask> task) {
   return set_.offload(std::move(task));
 }
 
+bool ThreadContext::subscribe_flows() { return set_.subscribe_flows(); }
+
+void ThreadContext::publish_flows(std::span<const FlowRecord> records) { set_.publish_flows(records); }
+
 bool ThreadContext::add_timer(std::chrono::nanoseconds period, TimeBase base, std::function<void(TimestampNs)> fn) {
   if (period.count() <= 0 || !fn) return false;
   return set_.add_timer(period.count(), base, std::move(fn));
@@ -125,6 +129,7 @@ void AnalyzerSet::count_errors(Slot& s, std::uint64_t k, const char* where, cons
 
 void AnalyzerSet::start() noexcept {
   for (std::uint32_t i = 0; i < slots_.size(); ++i) guarded(i, "on_start", [&] { slots_[i]->a->on_start(ctx_); });
+  warn_unfed_flow_subscribers();
 }
 
 namespace {
@@ -185,6 +190,7 @@ void AnalyzerSet::run_completions() noexcept {
     guarded(d.tag, "an offloaded task's complete()", [&] { d.task->complete(); });
   }
   done_.clear();  // destroys the tasks here, on the owning thread
+  if (flow_n_ != 0) deliver_flows();
 }
 
 void AnalyzerSet::batch_end(TimestampNs now) noexcept {
@@ -192,6 +198,7 @@ void AnalyzerSet::batch_end(TimestampNs now) noexcept {
     if (slots_[i]->disabled.load(std::memory_order_relaxed)) continue;
     guarded(i, "on_batch_end", [&] { slots_[i]->a->on_batch_end(now); });
   }
+  if (flow_n_ != 0) deliver_flows();
   run_completions();
 }
 
@@ -201,6 +208,7 @@ void AnalyzerSet::tick(TimestampNs now) noexcept {
     guarded(i, "on_tick", [&] { slots_[i]->a->on_tick(now); });
   }
   if (!timers_.empty()) fire_timers(TimeBase::wall, now);
+  if (flow_n_ != 0) deliver_flows();
   run_completions();
 }
 
@@ -215,8 +223,18 @@ void AnalyzerSet::stop() noexcept {
     } while (svc_.pool->busy(me));
   }
   stopped_ = true;
-  // Even a disabled analyzer is stopped: it may hold output that must be flushed.
-  for (std::uint32_t i = 0; i < slots_.size(); ++i) guarded(i, "on_stop", [&] { slots_[i]->a->on_stop(); });
+  if (flow_n_ != 0) deliver_flows();
+  // Even a disabled analyzer is stopped: it may hold output that must be flushed. Flow
+  // publishers stop first: the flows still open at the end reach subscribers still running.
+  for (const bool publishers : {true, false}) {
+    for (std::uint32_t i = 0; i < slots_.size(); ++i) {
+      Slot& s = *slots_[i];
+      if (s.stopped || s.flow_publisher.load(std::memory_order_relaxed) != publishers) continue;
+      guarded(i, kOnStop, [&] { s.a->on_stop(); });
+      s.stopped = true;
+      if (flow_n_ != 0) deliver_flows();
+    }
+  }
 }
 
 }  // namespace riptide::engine

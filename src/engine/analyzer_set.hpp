@@ -23,6 +23,7 @@
 
 #include "riptide/analyze/analyzer.hpp"
 #include "riptide/core/result.hpp"
+#include "riptide/flow/flow_record.hpp"
 #include "riptide/analyze/offload_pool.hpp"
 #include "riptide/transmit/tx_queue.hpp"
 
@@ -57,6 +58,8 @@ class ThreadContext final : public AnalyzerContext {
   bool offload(std::unique_ptr<OffloadTask> task) override;
   using AnalyzerContext::offload;  // the (work, done) form
   bool add_timer(std::chrono::nanoseconds period, TimeBase base, std::function<void(TimestampNs)> fn) override;
+  bool subscribe_flows() override;
+  void publish_flows(std::span<const FlowRecord> records) override;
 
   std::uint64_t tx_refused() const noexcept { return tx_refused_.load(std::memory_order_relaxed); }
   std::uint64_t offload_refused() const noexcept { return offload_refused_.load(std::memory_order_relaxed); }
@@ -83,6 +86,18 @@ class AnalyzerSet {
     std::atomic<std::uint64_t> packets{0};  // handed to it (seen + missed)
     std::atomic<std::uint64_t> busy_ns{0};  // time inside its calls
     std::atomic<TimestampNs> call_started_ns{0};  // CLOCK_MONOTONIC; 0: not inside a call
+    // Calls timed (one per batch on the batch path) and the longest of them, with what it was
+    // ("on_packets", "a timer"...): a stalled thread is named by its analyzer, not its queue.
+    std::atomic<std::uint64_t> calls{0};
+    std::atomic<std::uint64_t> max_call_ns{0};
+    std::atomic<const char*> max_call_where{nullptr};  // a string literal; null: no call yet
+    // Flow records (AnalyzerContext::subscribe_flows): delivered, and missed because the
+    // analyzer threw in on_flows or was switched off.
+    std::atomic<bool> flow_subscriber{false};
+    std::atomic<bool> flow_publisher{false};
+    std::atomic<std::uint64_t> flow_records{0};
+    std::atomic<std::uint64_t> flow_records_missed{0};
+    bool stopped = false;  // on_stop ran (owner thread only)
   };
 
   AnalyzerSet(std::size_t index, std::size_t count, bool live, AnalyzerLimits limits, ThreadServices svc = {})
@@ -116,7 +131,7 @@ class AnalyzerSet {
         bump(s.packets_missed, 1);
         fault(s, "on_packet");
       }
-      t = end_call(s, t, CLOCK_MONOTONIC_COARSE);
+      t = end_call(s, t, "on_packet", CLOCK_MONOTONIC_COARSE);
     }
   }
   // A batch, handed to each analyzer's on_packets in one call; split where packet-time
@@ -192,21 +207,40 @@ class AnalyzerSet {
         bump(s.packets_missed, n);
         fault(s, "on_packets");
       }
-      t = end_call(s, t);
+      t = end_call(s, t, "on_packets");
     }
+    if (flow_n_ != 0) deliver_flows();
   }
   // Single writer (this thread): a plain add, no locked instruction.
   static void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
   // Ends the call that began at `t0`; returns the time read, which starts the next call.
-  static TimestampNs end_call(Slot& s, TimestampNs t0, clockid_t clock = CLOCK_MONOTONIC) noexcept {
+  static constexpr char kOnStop[] = "on_stop";
+  static TimestampNs end_call(Slot& s, TimestampNs t0, const char* where, clockid_t clock = CLOCK_MONOTONIC) noexcept {
     const TimestampNs t = monotonic_ns(clock);
-    bump(s.busy_ns, static_cast<std::uint64_t>(t > t0 ? t - t0 : 0));
+    const auto d = static_cast<std::uint64_t>(t > t0 ? t - t0 : 0);
+    bump(s.busy_ns, d);
+    bump(s.calls, 1);
+    // on_stop runs after capture ended: however long, it stalled nothing.
+    if (where != kOnStop && d > s.max_call_ns.load(std::memory_order_relaxed)) {
+      s.max_call_where.store(where, std::memory_order_relaxed);
+      s.max_call_ns.store(d, std::memory_order_relaxed);
+    }
     s.call_started_ns.store(0, std::memory_order_relaxed);
     return t;
   }
   bool offload(std::unique_ptr<OffloadTask> task);
+  // Flow records (flow_feed.cpp): a publisher's records wait in flow_buf_ until the end of
+  // its call, then go to every subscriber, each call guarded and timed as any other. A buffer
+  // that fills within one call (an eviction storm, the end of a run) is delivered there and
+  // then, inside the publisher's call: memory stays bounded and nothing is dropped.
+  static constexpr std::size_t kFlowBuffer = 1024;
+  bool subscribe_flows();
+  void publish_flows(std::span<const FlowRecord> records) noexcept;
+  void deliver_flows() noexcept;
+  // Subscribers without a publisher (no flow meter: --no-flows) are told once, by thread 0.
+  void warn_unfed_flow_subscribers() const noexcept;
   bool add_timer(TimestampNs period, TimeBase base, std::function<void(TimestampNs)> fn);
   void fire_timers(TimeBase base, TimestampNs now) noexcept;
   void run_completions() noexcept;
@@ -223,7 +257,7 @@ class AnalyzerSet {
     } catch (...) {
       fault(s, where);
     }
-    end_call(s, t0);
+    end_call(s, t0, where);
   }
   void fault_packets(Slot& s, const PacketErrors& e) noexcept;
   void count_errors(Slot& s, std::uint64_t k, const char* where, const std::string& what) noexcept;
@@ -235,6 +269,10 @@ class AnalyzerSet {
   std::vector<std::unique_ptr<Timer>> timers_;  // stable addresses: a callback may add timers
   std::vector<OffloadDone> done_;
   std::uint32_t current_ = 0;  // slot whose callback is running
+  std::unique_ptr<FlowRecord[]> flow_buf_;  // allocated by the first subscription
+  std::size_t flow_n_ = 0;
+  bool flow_subscribers_ = false;
+  bool delivering_flows_ = false;
   // Earliest packet-time deadline; INT64_MIN arms new timers at the next packet, MAX: none.
   TimestampNs packet_deadline_ = std::numeric_limits<TimestampNs>::max();
   TimestampNs wall_deadline_ = std::numeric_limits<TimestampNs>::max();

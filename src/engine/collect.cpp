@@ -56,6 +56,7 @@ RunReport Engine::Impl::collect(bool final) const {
   r.file_bytes = total(s, "file_bytes");
   if (dispatcher) r.copy_truncated = dispatcher->total_stats().copy_truncated;
 
+  std::size_t f_index = 0;  // a factory's slot in every set
   for (const auto& f : factories) {
     AnalyzerReport ar;
     ar.name = std::string(f->name());
@@ -67,9 +68,27 @@ RunReport Engine::Impl::collect(bool final) const {
       else if (x.desc.name == "analyzer_packets") ar.packets = *x.value;
       else if (x.desc.name == "analyzer_packets_missed") ar.packets_missed = *x.value;
       else if (x.desc.name == "analyzer_busy_seconds") ar.busy_ns = *x.value;
+      else if (x.desc.name == "analyzer_calls") ar.calls = *x.value;
+      else if (x.desc.name == "analyzer_max_call_seconds") ar.max_call_ns = *x.value;
+      else if (x.desc.name == "analyzer_flow_records") ar.flow_records = *x.value;
+      else if (x.desc.name == "analyzer_flow_records_missed") ar.flow_records_missed = *x.value;
       else if (x.desc.name.rfind("analyzer_", 0) == 0)
         ar.counters.push_back({x.desc.name.substr(9), *x.value});
     }
+    // Which thread's call was the longest, and what it was: read from the slots themselves
+    // (the registry keeps the maximum, not where it happened).
+    std::uint64_t longest = 0;
+    for (std::size_t t = 0; t < sets.size(); ++t) {
+      if (f_index >= sets[t]->slots().size()) continue;
+      const auto& slot = *sets[t]->slots()[f_index];
+      const std::uint64_t m = slot.max_call_ns.load(std::memory_order_relaxed);
+      const char* where = slot.max_call_where.load(std::memory_order_relaxed);
+      if (m <= longest || where == nullptr) continue;
+      longest = m;
+      ar.max_call_thread = t;
+      ar.max_call_where = where;
+    }
+    ++f_index;
     r.analyzers.push_back(std::move(ar));
   }
   r.tx_iface = tx_iface;

@@ -16,6 +16,7 @@
 #include "engine/iface_info.hpp"
 #include "riptide/core/clock.hpp"
 #include "riptide/core/futex.hpp"
+#include "riptide/dispatch/queue_plan.hpp"
 #include "engine/metrics_server.hpp"
 #include "riptide/capture/iface_stats.hpp"
 #include "riptide/flow/line_output.hpp"
@@ -121,7 +122,13 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
     impl->published.push_back(std::make_unique<engine::PublishedAnalyzers>());
   }
   if (cfg.topology == Topology::dispatch) {
-    DispatcherConfig dc = cfg.dispatch;
+    if (cfg.plan_worker_ring && impl->live()) {
+      const WorkerQueuePlan plan = plan_worker_queues({cfg.capture.expected_pps, cfg.capture.ring_ms, cfg.dispatch.workers,
+                                                        cfg.dispatch.slot_bytes, WorkerQueueInputs{}.max_bytes});
+      impl->cfg.dispatch.ring_slots = plan.slots;  // the banner and the report show it
+      impl->worker_queue_note = plan.explanation;
+    }
+    DispatcherConfig dc = impl->cfg.dispatch;
     for (std::size_t i = ncap; i < cfg.cpus.size(); ++i) dc.worker_cpus.push_back(cfg.cpus[i]);
     auto d = Dispatcher::create(dc);
     if (!d) return d.error();
@@ -180,6 +187,7 @@ std::string Engine::banner() const {
          std::to_string(c.dispatch.ring_slots) + " slots each)";
   s += "\n";
   if (!impl_->ring_note.empty()) s += "riptide: " + impl_->ring_note + "\n";
+  if (!impl_->worker_queue_note.empty()) s += "riptide: " + impl_->worker_queue_note + "\n";
   if (impl_->live())
     s += "riptide: packets reach the analyzers at most " + std::to_string(c.capture.block_timeout_ms) +
          " ms late (block timeout: " + impl_->block_timeout_why + ")\n";

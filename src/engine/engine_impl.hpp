@@ -48,6 +48,7 @@ struct Engine::Impl {
   // Sources: one per capture thread.
   std::vector<std::unique_ptr<PacketSource>> sources;
   std::string ring_note;  // live AF_PACKET: how the ring was sized, for the banner
+  std::string worker_queue_note;  // live dispatch: how the worker queues were sized
   CaptureFile* file = nullptr;
   std::uint64_t file_size = 0;            // for progress; 0 when unknown (a pipe)
   std::optional<LinkFilter> user_filter;  // files: the filter runs here, not in a kernel

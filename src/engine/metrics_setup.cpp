@@ -48,8 +48,8 @@ void Engine::Impl::register_metrics() {
       if (disp) {
         d.push_back(counter("dispatched", "packets handed to a worker's queue", t));
         d.push_back(drop("worker_queue_drops", "packets lost because a worker's queue was full", DropKind::packets,
-                         "a worker's analyzers are slower than the capture rate: add --workers, raise --worker-ring, "
-                         "or offload slow work",
+                         "a worker's analyzers fell behind the capture rate (the analyzer that stalled is named below): "
+                         "offload its long work (ctx.offload), raise --worker-ring, or add --workers if every call is slow",
                          t));
       } else {
         d.push_back(counter("processed", "packets that went through every analyzer", t));
@@ -207,8 +207,17 @@ void Engine::Impl::register_metrics() {
           auto g = counter("analyzer_busy_seconds", "time inside the analyzer's calls (wall time on its thread)", l);
           g.per_unit = 1'000'000'000;  // kept in nanoseconds
           return g;
-        }()};
-    constexpr std::size_t kFixed = 6;
+        }(),
+        counter("analyzer_calls", "calls of the analyzer timed (one per batch on the packet path)", l),
+        [&l] {
+          auto g = gauge("analyzer_max_call_seconds", "the analyzer's longest single call, on any thread", l);
+          g.per_unit = 1'000'000'000;
+          return g;
+        }(),
+        counter("analyzer_flow_records", "flow records handed to the analyzer's on_flows (subscribe_flows)", l),
+        drop("analyzer_flow_records_missed", "flow records the analyzer did not see (it threw in on_flows, or was switched off)",
+             DropKind::analyzer, "a bug in that analyzer: the flow outputs and the other analyzers got these records", l)};
+    constexpr std::size_t kFixed = 10;
     // An analyzer's own "*_drops" counter is a drop point of that analyzer (its view of the
     // packets, e.g. a Python analyzer's full queue), listed with the other drops.
     for (const auto& c : cnames)
@@ -218,6 +227,7 @@ void Engine::Impl::register_metrics() {
                       : counter("analyzer_" + metric_word(c), "the analyzer's own counter '" + c + "'", l));
     metrics.add_group(std::move(d), [this, f, cnames, kFixed](std::span<MetricValue> v) {
       std::uint64_t errs = 0, disabled = 0, fires = 0, missed = 0, pkts = 0, busy = 0;
+      std::uint64_t calls = 0, max_call = 0, flows = 0, flows_missed = 0;
       std::vector<std::uint64_t> sums(cnames.size(), 0);
       for (std::size_t s = 0; s < sets.size(); ++s) {
         if (f >= sets[s]->slots().size()) continue;
@@ -228,6 +238,10 @@ void Engine::Impl::register_metrics() {
         missed += slot.packets_missed.load(std::memory_order_relaxed);
         pkts += slot.packets.load(std::memory_order_relaxed);
         busy += slot.busy_ns.load(std::memory_order_relaxed);
+        calls += slot.calls.load(std::memory_order_relaxed);
+        max_call = std::max(max_call, slot.max_call_ns.load(std::memory_order_relaxed));
+        flows += slot.flow_records.load(std::memory_order_relaxed);
+        flows_missed += slot.flow_records_missed.load(std::memory_order_relaxed);
         std::lock_guard lk(published[s]->mu);
         if (f >= published[s]->by_slot.size()) continue;
         for (const auto& c : published[s]->by_slot[f]) {
@@ -241,6 +255,10 @@ void Engine::Impl::register_metrics() {
       v[3] = missed;
       v[4] = pkts;
       v[5] = busy;
+      v[6] = calls;
+      v[7] = max_call;
+      v[8] = flows;
+      v[9] = flows_missed;
       for (std::size_t k = 0; k < cnames.size(); ++k) v[kFixed + k] = sums[k];
     });
   }

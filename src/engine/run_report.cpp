@@ -133,7 +133,15 @@ std::string format_report(const RunReport& r) {
       std::snprintf(per, sizeof per, "  %.0f ns/packet", static_cast<double>(a.busy_ns) / static_cast<double>(a.packets));
       cs += per;
     }
+    if (a.max_call_ns >= 1'000'000) {
+      char longest[96];
+      std::snprintf(longest, sizeof longest, "  longest call %.1f ms (%s)", static_cast<double>(a.max_call_ns) / 1e6,
+                    a.max_call_where.empty() ? "?" : a.max_call_where.c_str());
+      cs += longest;
+    }
+    if (a.flow_records) cs += "  flow records " + grouped(a.flow_records);
     if (a.packets_missed) cs += "  MISSED " + grouped(a.packets_missed) + " packets";
+    if (a.flow_records_missed) cs += "  MISSED " + grouped(a.flow_records_missed) + " flow records";
     line(o, "  analyzer %-8s%s%s", a.name.c_str(), cs.c_str(),
          a.errors ? ("  errors " + grouped(a.errors) + (a.disabled ? "  DISABLED" : "")).c_str() : "");
   }
@@ -180,6 +188,8 @@ std::string format_report(const RunReport& r) {
     return true;
   };
   const bool lost = list(DropKind::packets, "where packets were lost:");
+  if (lost)
+    if (const std::string why = stall_advice(r); !why.empty()) line(o, "    why: %s", why.c_str());
   bool unwritten = list(DropKind::output, "what was accepted for an output and not written:");
   for (const auto& x : r.outputs) {
     // Outputs registered in the metrics registry were listed above (output_dropped).
@@ -296,6 +306,16 @@ std::string report_json(const RunReport& r) {
     x["packets"] = a.packets;
     x["packets_missed"] = a.packets_missed;
     x["busy_ns"] = a.busy_ns;
+    x["calls"] = a.calls;
+    x["max_call_ns"] = a.max_call_ns;
+    if (!a.max_call_where.empty()) {
+      x["max_call_thread"] = a.max_call_thread;
+      x["max_call_where"] = a.max_call_where;
+    }
+    if (a.flow_records) {
+      x["flow_records"] = a.flow_records;
+      x["flow_records_missed"] = a.flow_records_missed;
+    }
     for (const auto& c : a.counters) x[c.name] = c.value;
     an[a.name] = x;
   }
@@ -336,6 +356,7 @@ std::string report_json(const RunReport& r) {
   j["offload_failed"] = r.offload_failed;
   j["offload_max_latency_ns"] = r.offload_max_latency_ns;
   j["errors"] = r.errors;
+  if (const std::string why = stall_advice(r); !why.empty()) j["stall_advice"] = why;
   // Every registered figure with its labels: what the fields above summarise.
   nlohmann::ordered_json ms = nlohmann::ordered_json::array();
   for (const auto& x : r.metrics) {

@@ -63,6 +63,7 @@
 #include "riptide/analyze/udp_frame.hpp"
 #include "riptide/core/packet.hpp"
 #include "riptide/decode/metadata.hpp"
+#include "riptide/flow/flow_record.hpp"
 
 namespace riptide {
 
@@ -158,6 +159,20 @@ class AnalyzerContext {
   // Calls fn(now) every `period` of the given time base, on this analyzer's thread, until
   // on_stop. Register in on_start. Returns false for a zero period.
   virtual bool add_timer(std::chrono::nanoseconds period, TimeBase base, std::function<void(TimestampNs now)> fn) = 0;
+  // Flow records instead of a second flow table: after this call (in on_start) the analyzer's
+  // on_flows() receives every record the flow meter of this thread finishes: the flows this
+  // thread owns, both directions, the same records the flow outputs (--flows-json, IPFIX,
+  // Kafka) get. Long flows come back every --flow-active-s (reason active_timeout), so a
+  // subscriber sees them periodically, not only at their end. Records arrive on this
+  // analyzer's own thread, batched, at the end of the flow meter's call (after a batch, a
+  // tick, and before on_stop for the flows still open at the end); never from another thread,
+  // no allocation per record, nothing dropped (when more than 1,024 records end in one call
+  // they are delivered inside it). Without a flow meter (--no-flows) none arrive, which the
+  // engine says once at start. False when the context cannot deliver records at all.
+  virtual bool subscribe_flows() { return false; }
+  // For the analyzer that meters flows (the built-in flow meter): hands finished records to
+  // the subscribers of this thread. Copies them; publishing from inside on_flows is ignored.
+  virtual void publish_flows(std::span<const FlowRecord> records) { (void)records; }
 };
 
 class Analyzer {
@@ -189,6 +204,10 @@ class Analyzer {
   // now = wall clock (CLOCK_REALTIME ns).
   virtual void on_tick(TimestampNs now) { (void)now; }
   virtual void on_stop() {}
+  // Finished flows, after AnalyzerContext::subscribe_flows(). The span is valid during the
+  // call only: copy what you keep. An exception costs the records of that call (counted as
+  // flow_records_missed), as on_packets.
+  virtual void on_flows(std::span<const FlowRecord> records) { (void)records; }
   // Appends this instance's counters; summed over instances by name in reports.
   virtual void counters(std::vector<AnalyzerCounter>& out) const { (void)out; }
 };

@@ -5,6 +5,8 @@
 // Nothing is written, locked or allocated per record on the packet thread; a queue that is
 // full costs records (live capture, counted as flow_output_queue_full), never packets. Reading
 // a file, an instance waits for room instead: nothing is lost to a fast reader.
+// Analyzers of the same thread that subscribed (AnalyzerContext::subscribe_flows) get the same
+// records first, on that thread, through AnalyzerContext::publish_flows.
 #include <cstdint>
 #include <memory>
 #include <mutex>

@@ -34,10 +34,11 @@
 namespace riptide {
 
 // Raised whenever a class a plugin derives from or calls changes its layout or its virtual
-// functions. 5: PacketMeta carries the tunnel around the innermost packet (128 bytes);
+// functions. 6: Analyzer::on_flows, AnalyzerContext::subscribe_flows and publish_flows;
+// 5: PacketMeta carries the tunnel around the innermost packet (128 bytes);
 // 4: AnalyzerContext::interface; 3: AnalyzerFactory::outputs, PacketErrors from the default on_packets;
 // 2: AnalyzerFactory::max_packet_delay (1: the plugins before the version existed).
-inline constexpr std::uint32_t kPluginAbiVersion = 5;
+inline constexpr std::uint32_t kPluginAbiVersion = 6;
 
 // The structures every plugin reads on each packet, pinned to this version: a change to
 // their layout fails the build here until kPluginAbiVersion is raised and the figures below
@@ -46,7 +47,7 @@ namespace plugin_abi_detail {
 template <std::uint32_t V>
 struct Layout;
 template <>
-struct Layout<5> {
+struct Layout<6> {
   static constexpr std::size_t meta_size = 128, meta_align = 4, view_size = 40, view_align = 8;
   static constexpr std::size_t meta_src = 42, meta_dst = 58, meta_sport = 74, meta_l4_payload_len = 80;
   static constexpr std::size_t meta_flags = 8, meta_l3_off = 12, meta_ip_version = 26;

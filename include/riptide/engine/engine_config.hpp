@@ -42,6 +42,10 @@ struct EngineConfig {
   unsigned capture_threads = 1;   // live afpacket: sockets in one fanout group
   Topology topology = Topology::workers;
   DispatcherConfig dispatch;      // Topology::dispatch: workers, ring slots, slot bytes
+  // Live dispatch: replace dispatch.ring_slots by plan_worker_queues() of capture.expected_pps
+  // and capture.ring_ms, so a worker queue rides out the stall the kernel ring does. The CLI
+  // sets it unless --worker-ring is given; files never drop at a queue, so never plan.
+  bool plan_worker_ring = false;
   // CPUs, in order: capture threads first, then dispatch workers. Empty: no pinning.
   std::vector<int> cpus;
 

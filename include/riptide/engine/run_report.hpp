@@ -20,6 +20,12 @@ struct AnalyzerReport {
   std::uint64_t packets = 0;         // handed to it (seen + missed)
   std::uint64_t packets_missed = 0;  // it threw for them, or was switched off
   std::uint64_t busy_ns = 0;         // time inside its calls, all threads
+  std::uint64_t calls = 0;           // calls timed, all threads (one per batch on the packet path)
+  std::uint64_t max_call_ns = 0;     // its longest single call, on any thread
+  std::size_t max_call_thread = 0;   // the packet thread of that call (capture thread or worker)
+  std::string max_call_where;        // what that call was: "on_packets", "on_batch_end", "a timer"...
+  std::uint64_t flow_records = 0;         // handed to its on_flows (subscribe_flows)
+  std::uint64_t flow_records_missed = 0;  // of those, not seen (it threw, or was switched off)
   std::vector<AnalyzerCounter> counters;  // summed over instances
 };
 
@@ -74,6 +80,12 @@ struct RunReport {
   }
   std::uint64_t total_drops() const noexcept { return kernel_drops + worker_queue_drops; }
 };
+
+// When packets were lost behind a packet thread (a worker queue or the kernel ring full) and
+// one analyzer call stood out (1 ms or longer), the line that names it, e.g. "analyzer 'slow'
+// took up to 212 ms per on_packets call on worker 1 (mean 0.02 ms over 1,234 calls): offload
+// its long work (ctx.offload) or raise --worker-ring". "" otherwise.
+std::string stall_advice(const RunReport& r);
 
 // Human report, several lines, ending with the explanation of every non-zero drop point.
 std::string format_report(const RunReport& r);

@@ -9,6 +9,7 @@
 //   my.on_packet(meta, view);
 //   ctx.fire(riptide::TimeBase::wall, now);   // every wall timer once
 //   ctx.pump();                               // offloaded work, then its done()
+//   if (ctx.flows_subscribed) my.on_flows(records);  // what the flow meter would deliver
 //   EXPECT_EQ(ctx.frames.size(), 1u);
 #include <chrono>
 #include <cstdint>
@@ -43,6 +44,7 @@ class FakeContext final : public AnalyzerContext {
   bool live_ = false;
   bool send_ok = true;
   bool timers_ok = true;
+  bool flows_ok = true;  // subscribe_flows() accepts
   Offload offload_mode = Offload::queue;
   InterfaceInfo iface;  // what interface() returns
 
@@ -51,6 +53,8 @@ class FakeContext final : public AnalyzerContext {
   std::uint64_t sends_refused = 0;
   std::uint64_t offloads_refused = 0;
   std::vector<Timer> timers;
+  bool flows_subscribed = false;            // subscribe_flows() was called and accepted
+  std::vector<FlowRecord> published_flows;  // every record publish_flows() was given
 
   std::size_t thread_index() const noexcept override { return index_; }
   std::size_t thread_count() const noexcept override { return count_; }
@@ -86,6 +90,14 @@ class FakeContext final : public AnalyzerContext {
     if (!timers_ok || period.count() <= 0) return false;
     timers.push_back({period, base, std::move(fn)});
     return true;
+  }
+
+  bool subscribe_flows() override {
+    if (flows_ok) flows_subscribed = true;
+    return flows_ok;
+  }
+  void publish_flows(std::span<const FlowRecord> records) override {
+    published_flows.insert(published_flows.end(), records.begin(), records.end());
   }
 
   // Calls every timer of `base` once with `now`.
