@@ -146,7 +146,8 @@ void HeavyHittersFactory::State::publish(AnalyzerContext& ctx, std::int64_t peri
   {
     std::lock_guard lk(mu);
     const TimestampNs from = final ? first - ((first % wnd) + wnd) % wnd : static_cast<TimestampNs>(period * wnd);
-    start = have_end ? std::max(prev_end, from) : std::max(first, from);
+    // A thread's window that began before its period (no timer fired in a gap) is not hidden.
+    start = have_end ? std::max(prev_end, std::min(first, from)) : first;
     end = final ? std::max(last, start) : std::max(static_cast<TimestampNs>((period + 1) * wnd), start);
     have_end = true;
     prev_end = end;

@@ -1,6 +1,8 @@
 // Heavy hitters merged across packet threads: the same packets split over two threads give
 // the lines one thread gives (but for "threads"), one line per period, in time order.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "analyze/fake_context.hpp"
@@ -176,6 +179,44 @@ TEST_F(HeavyHittersMerged, ARefusedPeriodIsOneTaskLostAndCountedOnce) {
   for (const auto& c : cs)
     if (c.name == "windows_refused") refused += c.value;
   EXPECT_EQ(refused, 1u);
+}
+
+// An output that cannot keep up (a FIFO nobody reads yet): window lines beyond the queue are
+// dropped at once, counted in the output's dropped and in the named windows_queue_full.
+TEST_F(HeavyHittersMerged, AFullWindowQueueDropsCountedNeverWaits) {
+  const std::string fifo = path("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const int rd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(rd, 0);
+  HeavyHittersConfig cfg;
+  cfg.output = fifo;
+  cfg.queue_lines = 2;
+  auto f = HeavyHittersFactory::create(cfg);
+  ASSERT_TRUE(f) << f.error().message;
+  const std::string line(16383, 'w');
+  for (int i = 0; i < 50; ++i) (*f)->write_line(line);  // the pipe holds 64 KiB
+  std::vector<OutputCounter> cs;
+  (*f)->output_counters(cs);
+  ASSERT_EQ(cs.size(), 1u);
+  EXPECT_EQ(cs[0].name, "windows_queue_full");
+  EXPECT_EQ(cs[0].output, "windows");
+  EXPECT_TRUE(cs[0].drop);
+  EXPECT_GT(cs[0].value, 30u);
+  std::thread reader([rd] {
+    ::fcntl(rd, F_SETFL, ::fcntl(rd, F_GETFL) & ~O_NONBLOCK);
+    char buf[65536];
+    while (::read(rd, buf, sizeof buf) > 0) {
+    }
+  });
+  (*f)->finish();
+  reader.join();
+  ::close(rd);
+  std::vector<OutputStatus> outs;
+  (*f)->outputs(outs);
+  ASSERT_EQ(outs.size(), 1u);
+  EXPECT_EQ(outs[0].written + outs[0].dropped, 50u);
+  EXPECT_EQ(outs[0].dropped, cs[0].value);
+  EXPECT_NE(outs[0].error.find("window queue full"), std::string::npos) << outs[0].error;
 }
 
 }  // namespace

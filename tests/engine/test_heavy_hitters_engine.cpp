@@ -68,7 +68,6 @@ TEST(HeavyHittersEngine, OneWindowPerPeriodWhateverTheThreads) {
     bool registered = false;
     for (const auto& m : r->report.metrics) registered = registered || m.desc.name == "windows_queue_full";
     EXPECT_TRUE(registered) << "the window queue's drops have a named counter";
-    EXPECT_EQ(counter(find_analyzer(r->report, "heavy-hitters"), "windows_emitted"), r->lines.size());
     EXPECT_EQ(counter(find_analyzer(r->report, "heavy-hitters"), "snapshots_late"), 0u);
   }
   // Two threads write about as many lines as one (not one per thread and period).
