@@ -22,9 +22,9 @@ void append_u64(std::string& s, std::uint64_t v) {
   s += tmp;
 }
 
-void append_top(std::string& s, const char* name, const Window::Addrs& ss, std::uint32_t k) {
+void append_top(std::string& s, const char* name, std::span<const Window::Addrs* const> parts, std::uint32_t k) {
   std::vector<Window::Addrs::Entry> top(k);
-  const std::size_t n = ss.top(top);
+  const std::size_t n = merged_top<Window::Addrs>(parts, top);
   s += ",\"";
   s += name;
   s += "\":[";
@@ -88,31 +88,59 @@ void Window::clear() noexcept {
   start = end = 0;
 }
 
-std::string format_window(const Window& w, std::uint32_t k, std::size_t thread) {
+void Window::merge(const Window& o) noexcept {
+  for (std::size_t i = 0; i < kBuckets; ++i) {
+    h_src[i] += o.h_src[i];
+    h_dst[i] += o.h_dst[i];
+    h_sport[i] += o.h_sport[i];
+    h_dport[i] += o.h_dport[i];
+  }
+  // Both come from one HeavyHittersConfig: the same shape, so this cannot fail.
+  (void)dport_bytes.merge(o.dport_bytes);
+  packets += o.packets;
+  bytes += o.bytes;
+  ip_packets += o.ip_packets;
+}
+
+std::string merge_and_format(std::span<Window* const> parts, std::uint32_t k, TimestampNs start, TimestampNs end) {
+  Window* w = nullptr;
+  std::vector<const Window::Addrs*> src, dst;
+  src.reserve(parts.size());
+  dst.reserve(parts.size());
+  std::uint64_t threads = 0;
+  for (Window* p : parts) {
+    if (p == nullptr || p->packets == 0) continue;
+    ++threads;
+    src.push_back(&p->src);
+    dst.push_back(&p->dst);
+    if (w == nullptr) w = p;
+    else w->merge(*p);
+  }
+  if (w == nullptr) return {};
   std::string s;
   s.reserve(256 + static_cast<std::size_t>(k) * 200);
-  s += "{\"event_type\":\"heavy_hitters\",\"thread\":";
-  append_u64(s, thread);
+  s += "{\"event_type\":\"heavy_hitters\",\"threads\":";
+  append_u64(s, threads);
   s += ",\"window_start_ns\":";
-  s += std::to_string(w.start);
+  s += std::to_string(start);
   s += ",\"window_end_ns\":";
-  s += std::to_string(w.end);
+  s += std::to_string(end);
   s += ",\"packets\":";
-  append_u64(s, w.packets);
+  append_u64(s, w->packets);
   s += ",\"bytes\":";
-  append_u64(s, w.bytes);
+  append_u64(s, w->bytes);
   s += ",\"ip_packets\":";
-  append_u64(s, w.ip_packets);
+  append_u64(s, w->ip_packets);
   s += ",\"k\":";
   append_u64(s, k);
-  append_top(s, "top_k_src", w.src, k);
-  append_top(s, "top_k_dst", w.dst, k);
-  append_top_ports(s, w.dport_bytes, k);
+  append_top(s, "top_k_src", src, k);
+  append_top(s, "top_k_dst", dst, k);
+  append_top_ports(s, w->dport_bytes, k);
   s += ",\"entropy\":{";
-  append_entropy(s, "src_ip", w.h_src, true);
-  append_entropy(s, "dst_ip", w.h_dst, false);
-  append_entropy(s, "src_port", w.h_sport, false);
-  append_entropy(s, "dst_port", w.h_dport, false);
+  append_entropy(s, "src_ip", w->h_src, true);
+  append_entropy(s, "dst_ip", w->h_dst, false);
+  append_entropy(s, "src_port", w->h_sport, false);
+  append_entropy(s, "dst_port", w->h_dport, false);
   s += "}}";
   return s;
 }

@@ -3,6 +3,7 @@
 // off-path step that turns them into a JSON line.
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "riptide/analyze/heavy_hitters.hpp"
@@ -39,6 +40,8 @@ struct Window {
     }
   }
   void clear() noexcept;
+  // Adds `o` (the same period on another thread) into this window.
+  void merge(const Window& o) noexcept;
 
   Addrs src, dst;
   Histogram h_src{}, h_dst{}, h_sport{}, h_dport{};
@@ -47,8 +50,12 @@ struct Window {
   TimestampNs start = 0, end = 0;
 };
 
-// The heavy part: top-K selection, a scan of all 65536 ports through the Count-Min sketch,
-// four entropies. Returns the JSON line without its newline.
-std::string format_window(const Window& w, std::uint32_t k, std::size_t thread);
+// The heavy part, for one period of every packet thread: sums the parts (packets, bytes,
+// histograms, Count-Min cells) into the first non-null one, takes
+// the top K of the union of the address summaries (merged_top in sketch.hpp), scans all 65536
+// ports through the summed Count-Min sketch, computes four entropies. Null parts are skipped.
+// The line's window is [start, end] (chosen by the caller, who knows the period).
+// Returns the JSON line without its newline, "" when no part holds a packet.
+std::string merge_and_format(std::span<Window* const> parts, std::uint32_t k, TimestampNs start, TimestampNs end);
 
 }  // namespace riptide::hh

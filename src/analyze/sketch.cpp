@@ -19,6 +19,14 @@ void CountMin::clear() noexcept {
   total_ = 0;
 }
 
+bool CountMin::merge(const CountMin& o) noexcept {
+  if (o.width_ != width_ || o.depth_ != depth_) return false;
+  // Cell by cell: the sketch is linear in the stream, and both use the same hash per row.
+  for (std::size_t i = 0; i < cells_.size(); ++i) cells_[i] += o.cells_[i];
+  total_ += o.total_;
+  return true;
+}
+
 double shannon_entropy_bits(std::span<const std::uint64_t> counts) noexcept {
   // H = log2(N) - (1/N) * sum c log2 c: one pass, no division per bucket.
   double n = 0, s = 0;

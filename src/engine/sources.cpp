@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <thread>
 
@@ -72,6 +73,26 @@ Result<void> Engine::Impl::open_sources() {
   return {};
 }
 
+namespace {
+// The time of a capture file's first packet, read through a second reader; the clock when it
+// has none (an empty input still gets its first, empty, file). Not for a FIFO, which a second
+// reader would take packets from: nullopt, named by the first packet written.
+std::optional<TimestampNs> first_packet_time(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  auto f = open_capture_file(path);
+  if (f) {
+    PacketBatch b;
+    for (int tries = 0; tries < 1000; ++tries) {  // a regular file never times out: a bound all the same
+      auto r = (*f)->next(b, std::chrono::milliseconds(0));
+      if (!r || *r == PollStatus::end_of_input) break;
+      if (*r == PollStatus::packets && !b.empty()) return b[0].ts_ns;
+    }
+  }
+  return realtime_ns();
+}
+}  // namespace
+
 Result<void> Engine::Impl::open_outputs() {
   if (cfg.write_path.empty()) return {};
   PacketOutputConfig oc;
@@ -86,8 +107,12 @@ Result<void> Engine::Impl::open_outputs() {
   oc.flush_every_batch = cfg.write_flush_each;
   // A file read waits for the disk (nothing is lost by waiting); live capture never does.
   oc.wait_when_full = !live();
-  // -G live: the first file is named now; a file read names it from its first packet.
+  // -G: the first file is opened now, as tcpdump does, even if no packet ever comes. Live it
+  // is named by the clock; a file read names it by the input's first packet, so reading a
+  // file gives the same names every time (standard input or a FIFO cannot be read twice:
+  // named by the first packet written).
   if (live()) oc.start_ns = realtime_ns();
+  else if (cfg.write.rotation.interval_s != 0 && cfg.read_file != "-") oc.start_ns = first_packet_time(cfg.read_file);
   auto o = PacketOutput::open(oc);
   if (!o) return o.error();
   output = std::move(*o);

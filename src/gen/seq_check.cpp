@@ -120,7 +120,7 @@ Result<std::unique_ptr<SeqCheckFactory>> SeqCheckFactory::open(const std::string
 SeqCheckFactory::SeqCheckFactory(const std::string& json_path, SeqCheckConfig cfg)
     : path_(json_path), cfg_(cfg), total_(std::make_unique<SeqCheckSummary>()) {
   if (path_.empty()) return;
-  auto o = LineOutput::open(path_, "seq_check");
+  auto o = QueuedLineOutput::open(path_, "seq_check", 1);
   if (o) out_ = std::move(*o);
   else open_error_ = o.error();
 }
@@ -142,9 +142,7 @@ SeqCheckSummary SeqCheckFactory::summary() const {
 
 void SeqCheckFactory::finish() {
   if (!out_) return;
-  const std::string text = summary().to_json() + "\n";
-  std::lock_guard lk(mu_);
-  out_->write_lines(text.data(), text.size(), 1);  // a failure is kept in out_ and reported once
+  out_->push(summary().to_json());  // a failure is kept in out_ and reported once
   out_->close();
 }
 

@@ -36,10 +36,13 @@ class HeavyHittersTest : public ::testing::Test {
     cfg.output = path_;
     auto f = HeavyHittersFactory::create(cfg);
     EXPECT_TRUE(f) << f.error().message;
+    last_ = f ? f->get() : nullptr;
     return f ? std::move(*f) : nullptr;
   }
 
+  // The lines on disk once the output thread has written every line handed to it.
   std::vector<json> lines() {
+    if (last_) last_->flush();
     std::ifstream in(path_);
     std::vector<json> out;
     std::string l;
@@ -70,6 +73,7 @@ class HeavyHittersTest : public ::testing::Test {
   }
 
   std::string path_;
+  HeavyHittersFactory* last_ = nullptr;
 };
 
 TEST_F(HeavyHittersTest, OneLinePerWindowWithTopTalkersAndEntropy) {
@@ -77,8 +81,8 @@ TEST_F(HeavyHittersTest, OneLinePerWindowWithTopTalkersAndEntropy) {
   cfg.k = 3;
   auto f = factory(cfg);
   ASSERT_TRUE(f);
-  auto a = f->create(1);
-  FakeContext ctx(1, 2);
+  auto a = f->create(0);
+  FakeContext ctx(0, 1);
   a->on_start(ctx);
   ASSERT_EQ(ctx.timers.size(), 1u);
   EXPECT_EQ(ctx.timers[0].base, TimeBase::packet);
@@ -114,7 +118,7 @@ TEST_F(HeavyHittersTest, OneLinePerWindowWithTopTalkersAndEntropy) {
   ASSERT_EQ(ls.size(), 2u);
   const json& j = ls[0];
   EXPECT_EQ(j["event_type"], "heavy_hitters");
-  EXPECT_EQ(j["thread"], 1);
+  EXPECT_EQ(j["threads"], 1);
   EXPECT_EQ(j["window_start_ns"], kT0);
   EXPECT_EQ(j["window_end_ns"], kT0 + 10 * kSec);
   EXPECT_EQ(j["packets"], pkts);

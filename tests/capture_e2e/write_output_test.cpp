@@ -187,6 +187,46 @@ TEST(WriteCli, RingOfFilesAndIntervalWithALimitEndTheRunAsTcpdump) {
   EXPECT_EQ(total + beyond, u64(st, "captured")) << st.dump();
 }
 
+// -G opens its first file at start, as tcpdump does: a run that writes nothing still leaves
+// one valid, empty file (named by the input's first packet on a file read); with packets,
+// every file is complete and together they hold what the report says was written.
+TEST(WriteCli, IntervalRotationOpensItsFirstFileAtStart) {
+  TempDir d;
+  auto r = run_to_end({"/usr/bin/env", "TZ=UTC", riptide_bin(), "read", "-r", kExample, "-w", d.path("e-%H%M%S.pcap"), "-G",
+                       "5", "--stats-json", d.path("e.json"), "ether proto 0x88b5"});
+  ASSERT_EQ(r.rc.value_or(-1), 0) << r.err;
+  auto st = final_stats(d.path("e.json")).value_or(nlohmann::json::object());
+  EXPECT_EQ(u64(st, "pcap_written"), 0u) << st.dump();
+  EXPECT_EQ(u64(st, "pcap_files"), 1u) << st.dump();
+  ASSERT_TRUE(std::filesystem::exists(d.path("e-202033.pcap"))) << "no file opened at start";
+  EXPECT_EQ(magic_of(d.path("e-202033.pcap")), 0xa1b2c3d4u);
+  EXPECT_EQ(packets_of(d.path("e-202033.pcap")).size(), 0u);
+  if (have_tool("capinfos") && have_tool("tshark")) {
+    EXPECT_EQ(tool_count(d.path("e-202033.pcap")), 0u);
+  }
+
+  r = run_to_end({"/usr/bin/env", "TZ=UTC", riptide_bin(), "read", "-r", kExample, "-w", d.path("g-%H%M%S.pcapng"), "-G",
+                  "5", "--stats-json", d.path("g.json")});
+  ASSERT_EQ(r.rc.value_or(-1), 0) << r.err;
+  st = final_stats(d.path("g.json")).value_or(nlohmann::json::object());
+  std::uint64_t total = 0, files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(d.path(""))) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("g-", 0) != 0 || name.find(".json") != std::string::npos) continue;
+    ++files;
+    const auto n = packets_of(e.path().string()).size();
+    if (have_tool("capinfos") && have_tool("tshark")) {
+      EXPECT_EQ(tool_count(e.path().string()), n) << name;
+    }
+    total += n;
+  }
+  EXPECT_TRUE(std::filesystem::exists(d.path("g-202033.pcapng")));
+  EXPECT_EQ(files, u64(st, "pcap_files")) << st.dump();
+  EXPECT_GE(files, 4u);  // 15.6 s of packets in 5 s files
+  EXPECT_EQ(total, u64(st, "pcap_written"));
+  EXPECT_EQ(total, 4631u);
+}
+
 TEST(WriteCli, WrongCombinationsAreRefusedAtStart) {
   TempDir d;
   for (const auto& args : std::vector<std::vector<std::string>>{

@@ -10,9 +10,11 @@
 //
 // Periods are numbered by the caller, normally now / period on the timer's time base (wall
 // timers fire on whole multiples of their period, a little late: the same number on every
-// thread). A period some thread never reports (it was stalled past two more periods) is
-// merged without it and counted in `partial`; its snapshot, when it comes, in `late` and
-// discarded.
+// thread). Each thread hands its periods in increasing order, and may skip some (no timer
+// fired in them): a period a thread skipped is complete without it once it hands a later
+// one. A period some thread never reports (it was stalled past two more periods) is merged
+// without it and counted in `partial`; its snapshot, when it comes, in `late` and discarded
+// (unless wait_on_files() asked files to wait).
 //
 // Where things run:
 //  - merge(period, parts) on the compute pool (MergeOn::pool: for long calculations; when
@@ -21,13 +23,14 @@
 //    value and must not touch an analyzer.
 //  - publish(ctx, period, result, final) on the thread that handed the last snapshot (ctx is
 //    that thread's context: it may send()). Calls never overlap (a mutex), so publish may keep
-//    running totals in state it captures; with several pool threads a late merge may publish
-//    after a later period.
+//    running totals in state it captures. Owner merges publish oldest period first; with
+//    several pool threads a late pool merge may publish after a later period.
 //  - finish(ctx, snapshot) from on_stop: the last thread to stop merges what is still open
 //    and its final snapshots inline (on_stop is past the offload guarantee), final = true.
 //
 // Cost: a mutex per thread per period, nothing per packet.
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <iterator>
@@ -35,6 +38,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -64,6 +68,7 @@ class PeriodMerge : public std::enable_shared_from_this<PeriodMerge<Snapshot, Re
   // The instance on ctx's thread hands its snapshot for `period`.
   void contribute(AnalyzerContext& ctx, std::int64_t period, Snapshot s) {
     std::vector<Ready> ready;
+    std::optional<std::uint64_t> turn;
     {
       std::lock_guard lk(mu_);
       init(ctx);
@@ -71,6 +76,8 @@ class PeriodMerge : public std::enable_shared_from_this<PeriodMerge<Snapshot, Re
         ++stats_.late;
         return;
       }
+      // Periods come in order from each thread: one it skipped holds nothing of it.
+      seen_[ctx.thread_index()] = std::max(seen_[ctx.thread_index()], period);
       Open& o = open_[period];
       if (o.from.empty()) o.from.assign(threads_, 0);
       if (o.from[ctx.thread_index()] == 0) {
@@ -78,7 +85,10 @@ class PeriodMerge : public std::enable_shared_from_this<PeriodMerge<Snapshot, Re
         o.parts.push_back(std::move(s));
       }
       take_ready(ready, false);
+      if (!ready.empty()) turn = next_turn_++;
     }
+    if (!turn) return;
+    Turn t(*this, *turn);
     for (auto& r : ready) run(ctx, std::move(r), false);
   }
 
@@ -86,6 +96,7 @@ class PeriodMerge : public std::enable_shared_from_this<PeriodMerge<Snapshot, Re
   void finish(AnalyzerContext& ctx, Snapshot s) {
     std::vector<Ready> ready;
     bool last = false;
+    std::optional<std::uint64_t> turn;
     std::vector<Snapshot> finals;
     std::int64_t final_period = 0;
     {
@@ -100,13 +111,25 @@ class PeriodMerge : public std::enable_shared_from_this<PeriodMerge<Snapshot, Re
       take_ready(ready, last);
       if (last) finals.swap(final_parts_);
       final_period = last_merged_ + 1;
+      if (!ready.empty() || last) turn = next_turn_++;
     }
+    if (!turn) return;
+    Turn t(*this, *turn);
     for (auto& r : ready) run(ctx, std::move(r), true);
     if (last) {
       Result res = merge_(final_period, finals);
       std::lock_guard lk(publish_mu_);
       publish_(ctx, final_period, res, true);
     }
+  }
+
+  // Files (ctx.live() false): wait for every thread however far behind it is, rather than
+  // merge a period without it (two periods behind, above). For packet-time periods, which the
+  // threads reading one file reach at their own pace: nothing is then late or partial. Call
+  // before the threads start.
+  void wait_on_files(bool on) {
+    std::lock_guard lk(mu_);
+    wait_on_files_ = on;
   }
 
   PeriodMergeStats stats() const {
@@ -124,6 +147,29 @@ class PeriodMerge : public std::enable_shared_from_this<PeriodMerge<Snapshot, Re
     std::vector<Snapshot> parts;
   };
 
+  // Periods leave take_ready() oldest first, but two threads that each complete one run them
+  // after letting go of mu_: each waits for its turn, handed out under mu_, so merges on the
+  // owner publish oldest first. A turn is short (an offload, or a cheap merge and publish).
+  class Turn {
+   public:
+    Turn(PeriodMerge& m, std::uint64_t t) : m_(m) {
+      std::unique_lock lk(m_.turn_mu_);
+      m_.turn_cv_.wait(lk, [&] { return m_.serving_ == t; });
+    }
+    ~Turn() {
+      {
+        std::lock_guard lk(m_.turn_mu_);
+        ++m_.serving_;
+      }
+      m_.turn_cv_.notify_all();
+    }
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+
+   private:
+    PeriodMerge& m_;
+  };
+
   PeriodMerge(MergeOn where, Merge merge, Publish publish)
       : where_(where), merge_(std::move(merge)), publish_(std::move(publish)) {}
 
@@ -131,6 +177,8 @@ class PeriodMerge : public std::enable_shared_from_this<PeriodMerge<Snapshot, Re
     if (threads_ != 0) return;
     threads_ = std::max<std::size_t>(ctx.thread_count(), 1);
     stopped_.assign(threads_, 0);
+    seen_.assign(threads_, std::numeric_limits<std::int64_t>::min());
+    patient_ = wait_on_files_ && !ctx.live();
   }
 
   // Moves the periods that can be merged, oldest first, into `out`. Under mu_.
@@ -139,9 +187,9 @@ class PeriodMerge : public std::enable_shared_from_this<PeriodMerge<Snapshot, Re
       auto it = open_.begin();
       bool complete = true;
       for (std::size_t t = 0; t < threads_; ++t)
-        if (it->second.from[t] == 0 && stopped_[t] == 0) complete = false;
+        if (it->second.from[t] == 0 && stopped_[t] == 0 && seen_[t] < it->first) complete = false;
       // A thread two periods behind is not waited for: its period goes out without it.
-      const bool overtaken = std::prev(open_.end())->first >= it->first + 2;
+      const bool overtaken = !patient_ && std::prev(open_.end())->first >= it->first + 2;
       if (!complete && !overtaken && !all) break;
       if (!complete) ++stats_.partial;
       ++stats_.merged;
@@ -179,10 +227,16 @@ class PeriodMerge : public std::enable_shared_from_this<PeriodMerge<Snapshot, Re
   std::mutex publish_mu_;
   std::size_t threads_ = 0, nstopped_ = 0;
   std::vector<char> stopped_;
+  std::vector<std::int64_t> seen_;  // per thread: the latest period it handed
+  bool wait_on_files_ = false, patient_ = false;
   std::map<std::int64_t, Open> open_;
   std::vector<Snapshot> final_parts_;
   std::int64_t last_merged_ = std::numeric_limits<std::int64_t>::min();
   PeriodMergeStats stats_;
+  std::uint64_t next_turn_ = 0;  // under mu_
+  std::mutex turn_mu_;
+  std::condition_variable turn_cv_;
+  std::uint64_t serving_ = 0;  // under turn_mu_
 };
 
 }  // namespace riptide

@@ -3,11 +3,13 @@
 // bounds), Count-Min (frequency upper bounds for any key) and Shannon entropy of a histogram.
 // Nothing here allocates after construction, throws or locks, so updates are fit for the
 // packet path.
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "riptide/decode/metadata.hpp"
@@ -52,6 +54,8 @@ class SpaceSaving {
     std::uint64_t error = 0;  // upper bound of the overestimate included in count
   };
 
+  using key_type = Key;
+  using hasher = Hash;
   static constexpr std::size_t capacity() noexcept { return Capacity; }
 
   SpaceSaving() noexcept { clear(); }
@@ -236,6 +240,10 @@ class CountMin {
     return best;
   }
   void clear() noexcept;
+  // Adds the counters of `o`, a sketch of another stream (another thread's): the result is
+  // the sketch of both streams, with the same guarantee. False, and nothing changed, when
+  // the two differ in width or depth.
+  bool merge(const CountMin& o) noexcept;
 
   std::uint32_t width() const noexcept { return width_; }
   std::uint32_t depth() const noexcept { return depth_; }
@@ -247,6 +255,45 @@ class CountMin {
   std::uint64_t total_ = 0;
   std::vector<std::uint64_t> cells_;  // depth rows of width counters
 };
+
+// The top of the union of several Space-Saving summaries (one per thread, say), written into
+// `out` largest count first; returns how many. A key that one summary does not monitor may
+// still have had up to that summary's min_count() there: that much is added to its count and
+// to its error bound, so `count - error <= true weight <= count` holds for the union too.
+// While no summary is full (min_count() 0) the counts are exact sums. Ties are broken by the
+// key's bytes, so the order does not depend on how the stream was split. Null parts are
+// skipped. Allocates: meant for the end of a period, off the packet path.
+template <class SS>
+std::size_t merged_top(std::span<const SS* const> parts, std::span<typename SS::Entry> out) {
+  using Entry = typename SS::Entry;
+  struct Acc {
+    std::uint64_t count = 0, error = 0, covered = 0;
+  };
+  std::unordered_map<typename SS::key_type, Acc, typename SS::hasher> acc;
+  std::uint64_t missing = 0;  // sum of every part's floor
+  for (const SS* p : parts) {
+    if (p == nullptr) continue;
+    const std::uint64_t floor = p->min_count();
+    missing += floor;
+    for (const Entry& e : p->entries()) {
+      Acc& a = acc[e.key];
+      a.count += e.count;
+      a.error += e.error;
+      a.covered += floor;
+    }
+  }
+  std::vector<Entry> all;
+  all.reserve(acc.size());
+  for (const auto& [k, a] : acc) all.push_back(Entry{k, a.count + missing - a.covered, a.error + missing - a.covered});
+  const std::size_t n = std::min(out.size(), all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(), [](const Entry& x, const Entry& y) {
+    if (x.count != y.count) return x.count > y.count;
+    if (x.error != y.error) return x.error < y.error;
+    return std::memcmp(&x.key, &y.key, sizeof x.key) < 0;
+  });
+  std::copy_n(all.begin(), n, out.begin());
+  return n;
+}
 
 // Shannon entropy in bits of the distribution given by `counts` (zeros ignored); 0 when empty.
 double shannon_entropy_bits(std::span<const std::uint64_t> counts) noexcept;

@@ -33,7 +33,7 @@
 
 #include "riptide/analyze/analyzer.hpp"
 #include "riptide/core/result.hpp"
-#include "riptide/flow/line_output.hpp"
+#include "riptide/flow/queued_line_output.hpp"
 #include "riptide/gen/seq_tracker.hpp"
 
 namespace riptide {
@@ -101,7 +101,8 @@ class SeqCheckFactory final : public AnalyzerFactory {
   explicit SeqCheckFactory(const std::string& json_path, SeqCheckConfig cfg = {});
   std::string_view name() const noexcept override { return "seq_check"; }
   std::unique_ptr<Analyzer> create(std::size_t thread_index) override;
-  // Writes the summary line. A failure is reported on stderr (one line) and in outputs().
+  // Hands the summary line to the output's thread and closes the output (which writes it).
+  // A failure is reported on stderr (one line) and in outputs().
   void finish() override;
   // "summary": the JSON file, when there is one (1 record).
   void outputs(std::vector<OutputStatus>& out) const override;
@@ -118,7 +119,7 @@ class SeqCheckFactory final : public AnalyzerFactory {
  private:
   std::string path_;
   SeqCheckConfig cfg_;
-  std::unique_ptr<LineOutput> out_;
+  std::unique_ptr<QueuedLineOutput> out_;  // written by its own thread, as every record output
   std::optional<Error> open_error_;
   mutable std::mutex mu_;
   std::unique_ptr<SeqCheckSummary> total_;  // heap: the histograms are 15 KiB each
