@@ -24,6 +24,7 @@ struct FragTable::Entry {
   std::uint16_t held_count, frag_count;
   std::uint8_t nranges;
   bool first_seen, has_ports, untracked;
+  bool complete;  // kept until its timeout: duplicates of its fragments still get its ports
   struct Range {
     std::uint32_t lo, hi;  // [lo, hi) of the datagram's data, sorted, disjoint, not touching
   } ranges[kMaxRanges];
@@ -100,7 +101,7 @@ std::uint32_t FragTable::allocate(const FlowKey& k, std::uint64_t id, std::uint3
       entries_[fresh_].chain_next = kNil;
       free_head_ = fresh_++;
     } else {
-      ++stats_->too_many;  // full: the oldest datagram gives way
+      if (!entries_[age_head_].complete) ++stats_->too_many;  // full: the oldest datagram gives way
       end(age_head_);
     }
   }
@@ -121,7 +122,7 @@ std::uint32_t FragTable::allocate(const FlowKey& k, std::uint64_t id, std::uint3
   e.sport = e.dport = 0;
   e.held_count = e.frag_count = 0;
   e.nranges = 0;
-  e.first_seen = e.has_ports = e.untracked = false;
+  e.first_seen = e.has_ports = e.untracked = e.complete = false;
   ++stats_->active;
   return i;
 }
@@ -155,7 +156,7 @@ void FragTable::end(std::uint32_t i) noexcept {
   if (e.age_next != kNil) entries_[e.age_next].age_prev = e.age_prev; else age_tail_ = e.age_prev;
   e.chain_next = free_head_;
   free_head_ = i;
-  --stats_->active;
+  if (!e.complete) --stats_->active;
 }
 
 bool FragTable::hold(Entry& e, const PacketMeta& m, TimestampNs ts, std::uint32_t wire_len) noexcept {
@@ -201,8 +202,11 @@ FragVerdict FragTable::on_fragment(const FlowKey& key, bool from_lo, const Packe
   const std::uint32_t bucket = bucket_of(key, id);
   std::uint32_t i = find(key, id, bucket);
   if (i != kNil && elapsed(ts, entries_[i].created) > cfg_.timeout_ns) {
-    ++stats_->timed_out;
+    if (!entries_[i].complete) ++stats_->timed_out;
     end(i);
+    i = kNil;
+  } else if (i != kNil && first && entries_[i].complete) {
+    end(i);  // the id again after its datagram was whole: a new datagram (or a copy) starts over
     i = kNil;
   }
   if (i == kNil) i = allocate(key, id, bucket, ts);
@@ -272,14 +276,19 @@ FragVerdict FragTable::on_fragment(const FlowKey& key, bool from_lo, const Packe
   }
   ++(v.with_ports ? stats_->attributed : stats_->portless);
 
-  if (e.first_seen && e.end != kNil && !e.untracked && e.nranges == 1 && e.ranges[0].lo == 0 && e.ranges[0].hi >= e.end)
-    end(i);  // complete: later copies of it would start a new entry
+  if (!e.complete && e.first_seen && e.end != kNil && !e.untracked && e.nranges == 1 && e.ranges[0].lo == 0 &&
+      e.ranges[0].hi >= e.end) {
+    // Whole. Kept until its timeout (or until room is needed) rather than freed: captures
+    // taken at two points carry every fragment twice, and the copies need its ports too.
+    e.complete = true;
+    --stats_->active;
+  }
   return v;
 }
 
 void FragTable::expire(TimestampNs now) noexcept {
   while (age_head_ != kNil && elapsed(now, entries_[age_head_].created) > cfg_.timeout_ns) {
-    ++stats_->timed_out;
+    if (!entries_[age_head_].complete) ++stats_->timed_out;
     end(age_head_);
   }
 }

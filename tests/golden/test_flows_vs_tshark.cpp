@@ -108,7 +108,7 @@ Side tshark_side(const fs::path& file) {
       " -T fields -E separator=/t -E occurrence=a -E aggregator=,"
       " -e frame.len -e frame.protocols -e ieee8021ad.id -e vlan.id -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst"
       " -e ip.flags.mf -e ip.frag_offset -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport -e ip.cur_rt"
-      " -e ip.id -e ip.proto -e ipv6.fragment.id -e ipv6.fragment.offset -e ipv6.fragment.nxt"
+      " -e ip.id -e ip.proto -e ipv6.fraghdr.ident -e ipv6.fraghdr.offset -e ipv6.fraghdr.nxt"
       " 2>/dev/null";
   const std::string out = run(cmd);
   // A fragment of a TCP or UDP datagram, waiting for (or given) its first fragment's ports.
@@ -190,7 +190,10 @@ Side tshark_side(const fs::path& file) {
       if (frag_first) {
         d.first_seen = true;
         d.sp = sp, d.dp = dp;
-        for (const auto& [hv, hc, hs, hd, hl] : d.held) add(s, key_of(hv, hc, hs, d.sp, hd, d.dp, fwd), fwd, hl);
+        for (const auto& [hv, hc, hs, hd, hl] : d.held) {
+          const Key hk = key_of(hv, hc, hs, d.sp, hd, d.dp, fwd);
+          add(s, hk, fwd, hl);
+        }
         d.held.clear();
       } else if (d.first_seen) {
         sp = d.sp, dp = d.dp;
@@ -199,13 +202,15 @@ Side tshark_side(const fs::path& file) {
         continue;
       }
     }
-    add(s, key_of(vlans, cls, src, sp, dst, dp, fwd), fwd, len);
+    const Key k = key_of(vlans, cls, src, sp, dst, dp, fwd);
+    add(s, k, fwd, len);
   }
   // Datagrams whose first fragment is not in the capture: port-less.
   for (const auto& [id, d] : datagrams) {
     for (const auto& [hv, hc, hs, hd, hl] : d.held) {
       bool fwd = true;
-      add(s, make_key(hv, "fragment", hs, 0, hd, 0, fwd), fwd, hl);
+      const Key hk = make_key(hv, "fragment", hs, 0, hd, 0, fwd);
+      add(s, hk, fwd, hl);
     }
   }
   return s;

@@ -19,7 +19,7 @@ struct FragStats {
   std::uint64_t overlapping = 0; // fragments covering bytes already seen in their datagram
   std::uint64_t too_many = 0;    // evictions for a full table + fragments beyond the per-datagram or pool bounds
   std::uint64_t too_large = 0;   // fragments ending beyond 65,535 bytes of datagram
-  std::uint64_t active = 0;      // datagrams in the table now
+  std::uint64_t active = 0;      // incomplete datagrams in the table now
 };
 
 struct FlowMeterStats {

@@ -12,15 +12,18 @@
 //
 // Rules:
 // - A datagram is (flow key without ports: addresses, protocol, VLAN ids or VNI; direction;
-//   IP id or IPv6 Fragment header id). Its entry lives from its first fragment seen until its data is
-//   complete (first and last fragment seen, no hole) or until `timeout_ns` of packet time
-//   after it was created (counted in timed_out if still incomplete then).
+//   IP id or IPv6 Fragment header id). Its entry lives from its first fragment seen until
+//   `timeout_ns` of packet time later (counted in timed_out if its data was still incomplete
+//   then: first and last fragment seen, no hole). A complete datagram stays until then so that
+//   copies of its fragments (a capture taken at two points) still get its ports; a new first
+//   fragment with its id starts a new datagram. `active` counts the incomplete ones.
 // - The first fragment (offset 0) is counted with its own ports. Fragments seen after it are
 //   counted with the same ports. Fragments that arrive before it are held (time, lengths, at
 //   most kMaxHeldPerDatagram per datagram and max_held in all) and counted with its ports
 //   when it arrives; if it never does, they are counted without ports when the entry times
 //   out, is evicted, or at flush_all().
-// - Bounds: a new datagram that finds the table full evicts the oldest one (too_many + 1); a
+// - Bounds: a new datagram that finds the table full evicts the oldest one (too_many + 1 if it
+//   was incomplete); a
 //   fragment that cannot be held (its datagram already holds kMaxHeldPerDatagram, or the pool
 //   is empty) or that arrives after kMaxFragmentsPerDatagram of its datagram is counted at
 //   once, without ports if its first fragment is not known (too_many + 1 each). Under a flood
