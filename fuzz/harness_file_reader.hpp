@@ -3,8 +3,8 @@
 // batch until the end or an error, and check that each view lies inside the input and that
 // the reader makes progress. Every batch then goes on as it would in `riptide read`: decode,
 // then a small flow table (so eviction, the timeouts and the TCP rules all run, on whatever
-// timestamps the reader produced, extreme ones included). The table must account for every
-// IP packet it was given. Shared by the libFuzzer target and the crasher replay test.
+// timestamps the reader produced, extreme ones included), fragment table included. The table
+// must account for every IP packet it was given. Shared by the libFuzzer target and the crasher replay test.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -34,6 +34,10 @@ inline FlowTableConfig file_reader_flow_config() {
   c.active_timeout_ns = 5 * kNsPerSec;
   c.closed_timeout_ns = kNsPerSec;
   c.lru_granularity_ns = kNsPerSec / 2;
+  // A tiny fragment table too: evictions, the held-fragment pool and the timeout all run.
+  c.frag.max_datagrams = 4;
+  c.frag.max_held = 8;
+  c.frag.timeout_ns = kNsPerSec;
   return c;
 }
 
@@ -73,6 +77,8 @@ inline std::uint64_t run_file_reader_input(const std::uint8_t* data, std::size_t
   table.flush_all();
   const FlowMeterStats& s = table.stats();
   if (s.active_flows != 0 || sink.pkts != s.packets - s.non_ip || s.packets != dstats.packets) std::abort();
+  if (s.frag.active != 0 || table.frag_table().held_now() != 0 || s.frag.attributed + s.frag.portless != s.frag.fragments)
+    std::abort();
   return sum + f.file_stats().records + sink.pkts;
 }
 

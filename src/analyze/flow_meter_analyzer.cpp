@@ -78,6 +78,13 @@ class FlowMeterAnalyzer final : public Analyzer {
     out.push_back({"flows_active", s.active_flows});
     out.push_back({"flows_evicted", s.evictions});
     out.push_back({"non_ip_packets", s.non_ip});
+    // The fragment table (flow/frag_table.hpp). None is a drop: every fragment is in a flow.
+    out.push_back({"frag_attributed", s.frag.attributed});
+    out.push_back({"frag_portless", s.frag.portless});
+    out.push_back({"frag_timed_out", s.frag.timed_out});
+    out.push_back({"frag_overlapping", s.frag.overlapping});
+    out.push_back({"frag_too_many", s.frag.too_many});
+    out.push_back({"frag_too_large", s.frag.too_large});
   }
 
  private:
@@ -153,6 +160,16 @@ void FlowMeterFactory::add_totals(const FlowMeterStats& s) {
   totals_.active_flows += s.active_flows;
   totals_.peak_flows += s.peak_flows;
   totals_.bucket_doublings += s.bucket_doublings;
+  FragStats& f = totals_.frag;
+  f.fragments += s.frag.fragments;
+  f.attributed += s.frag.attributed;
+  f.portless += s.frag.portless;
+  f.held += s.frag.held;
+  f.timed_out += s.frag.timed_out;
+  f.overlapping += s.frag.overlapping;
+  f.too_many += s.frag.too_many;
+  f.too_large += s.frag.too_large;
+  f.active += s.frag.active;
 }
 
 void FlowMeterFactory::finish() {

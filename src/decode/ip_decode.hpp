@@ -51,7 +51,7 @@ struct Frame {
   const std::uint16_t frag = load_be16(h + 6);
   const std::uint16_t frag_bytes = static_cast<std::uint16_t>((frag & 0x1fffu) * 8u);
   if ((frag & 0x3fffu) != 0) {  // MF set or non-zero offset
-    m.flags |= kMetaIsFragment;
+    m.flags |= (frag & 0x2000u) ? kMetaIsFragment | kMetaMoreFragments : kMetaIsFragment;
     m.frag_offset = frag_bytes;
     ++st.fragments;
     if (frag_bytes != 0) {
@@ -116,7 +116,7 @@ inline DecodeError decode_ipv6(const Frame& f, std::uint32_t off, PacketMeta& m,
     if (left < len) return DecodeError::truncated_ext_header;
     if (nh == kExtFragment) {
       const std::uint16_t fo = load_be16(d + cur + 2);
-      m.flags |= kMetaIsFragment;
+      m.flags |= (fo & 1u) ? kMetaIsFragment | kMetaMoreFragments : kMetaIsFragment;
       m.frag_offset = static_cast<std::uint16_t>(fo & 0xfff8u);
       m.frag_id = load_be32(d + cur + 4);
       ++st.fragments;

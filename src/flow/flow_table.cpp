@@ -31,7 +31,8 @@ std::uint32_t round_up_pow2(std::uint32_t v) {
 }
 }  // namespace
 
-FlowTable::FlowTable(const FlowTableConfig& cfg, FlowSink& sink) : cfg_(cfg), sink_(&sink) {
+FlowTable::FlowTable(const FlowTableConfig& cfg, FlowSink& sink)
+    : cfg_(cfg), sink_(&sink), frags_(cfg.frag, &FlowTable::release_fragments, this, &stats_.frag) {
   static_assert(std::is_trivially_destructible_v<Entry>, "entries live in raw memory and are never destroyed");
   static_assert(offsetof(Entry, lo_to_hi) == 64, "lookup fields must fill exactly the first line");
   static_assert(offsetof(Entry, hi_to_lo) == 128, "each direction's counters on a line of their own");
@@ -79,6 +80,10 @@ void FlowTable::update(const PacketMeta& m, TimestampNs ts, std::uint32_t wire_l
   bool from_lo;
   if (!make_key(m, k, from_lo)) {
     ++stats_.non_ip;
+    return;
+  }
+  if (m.flags & kMetaIsFragment) [[unlikely]] {
+    update_fragment(k, from_lo, m, ts, wire_len);
     return;
   }
   update_hashed(k, from_lo, flow_hash(k), m, ts, wire_len);
@@ -162,6 +167,10 @@ void FlowTable::update_batch(const PacketMeta* metas, const PacketView* pkts, st
     const std::size_t r = p % kRing;
     if (!is_flow[r]) {
       ++stats_.non_ip;
+      return;
+    }
+    if (metas[p].flags & kMetaIsFragment) [[unlikely]] {
+      update_fragment(keys[r], from_lo[r], metas[p], pkts[p].ts_ns, pkts[p].wirelen);
       return;
     }
     if (!update_established(keys[r], from_lo[r], hashes[r], metas[p], pkts[p].ts_ns, pkts[p].wirelen))

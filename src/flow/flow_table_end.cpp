@@ -86,6 +86,7 @@ void FlowTable::push_tail(List& l, std::uint32_t i, TimestampNs ts) noexcept {
 }
 
 void FlowTable::expire(TimestampNs now) noexcept {
+  frags_.expire(now);  // first: what it releases may belong to flows about to end
   while (closing_.head != kNil && elapsed(now, entries_[closing_.head].last_ns()) > cfg_.closed_timeout_ns)
     end_flow(closing_.head, entries_[closing_.head].close_reason());
   while (lru_.head != kNil && elapsed(now, entries_[lru_.head].last_ns()) > cfg_.idle_timeout_ns)
@@ -93,6 +94,7 @@ void FlowTable::expire(TimestampNs now) noexcept {
 }
 
 void FlowTable::flush_all() noexcept {
+  frags_.flush_all();
   while (closing_.head != kNil) end_flow(closing_.head, entries_[closing_.head].close_reason());
   while (lru_.head != kNil) end_flow(lru_.head, FlowEndReason::end_of_input);
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Write the encapsulation corpus: tests/data/encap/*.pcap, one capture per encapsulation and
-nesting, plus hostile ones (hostile_*.pcap). Uses Debian's python3-scapy; run with the system
+nesting, plus hostile ones (hostile_*.pcap), and IP fragments (frag_*.pcap, hostile_frag_*.pcap). Uses Debian's python3-scapy; run with the system
 interpreter:  /usr/bin/python3 tests/data/make_encap_pcaps.py [OUT_DIR]
 
 Each ordinary capture carries a TCP exchange, a UDP exchange and an ICMP echo (both directions)
@@ -9,7 +9,8 @@ inside the encapsulation, so flows, directions and Community IDs can be compared
 import os
 import sys
 
-from scapy.all import (ARP, GRE, ICMP, IP, TCP, UDP, Ether, IPv6, Raw, wrpcap, Dot1Q)
+from scapy.all import (ARP, GRE, ICMP, IP, TCP, UDP, Ether, IPv6, IPv6ExtHdrFragment, Raw, wrpcap, Dot1Q,
+                       fragment, fragment6)
 from scapy.contrib.mpls import MPLS
 from scapy.contrib.geneve import GENEVE
 from scapy.contrib.gtp import GTP_U_Header
@@ -83,6 +84,8 @@ def build():
           linktype=9)
     write("sll_gre.pcap", [CookedLinux(proto=0x0800) / outer4(p, fwd_of(p)) / GRE() / p for p in i4], linktype=113)
 
+    build_fragments()
+
     # Hostile: 100 nested IPv4-in-IPv4 headers, GRE inside GRE 60 times, VXLAN whose inner
     # Ethernet frame is cut, a GTP-U header whose extension chain never ends, MPLS without a
     # bottom of stack.
@@ -103,6 +106,50 @@ def build():
                                         Raw(b"\x34\xff\x00\x40\x00\x00\x00\x01\x00\x00\x00\x85" + b"\x01\x00\x00\x85" * 15)])
     write("hostile_mpls_no_bottom.pcap", [Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02", type=0x8847) / Raw(b"\x00\x01\x00\x40" * 20)])
     print(f"wrote {len(os.listdir(OUT))} captures to {OUT}")
+
+def frag4(src, dst, ident, l4, size=3000, fragsize=1480):
+    """The fragments of one IPv4 datagram carrying `l4` with `size` bytes of data, in order."""
+    return [eth() / f for f in fragment(IP(src=src, dst=dst, id=ident) / l4 / Raw(bytes(range(256)) * (size // 256) + b"x" * (size % 256)),
+                                        fragsize=fragsize)]
+
+def raw_frag4(src, dst, ident, proto, data, offset, more):
+    """One hand-made IPv4 fragment: `data` at byte `offset` of the datagram's payload."""
+    return eth() / IP(src=src, dst=dst, id=ident, proto=proto, flags="MF" if more else 0, frag=offset // 8) / Raw(data)
+
+def build_fragments():
+    a, b = "10.2.0.1", "10.2.0.2"
+    # In order: a UDP datagram in 3 fragments and its whole reply, a TCP segment in 2 fragments.
+    udp = frag4(a, b, 0x1001, UDP(sport=40001, dport=9000))
+    tcp = frag4(a, b, 0x1002, TCP(sport=40002, dport=80, flags="PA"), size=2000)
+    write("frag_in_order.pcap", udp + [eth() / IP(src=b, dst=a) / UDP(sport=9000, dport=40001) / Raw(b"ok")] + tcp)
+    # Out of order: last fragment first, the first one last (ports known only at the end).
+    udp = frag4(a, b, 0x2001, UDP(sport=40003, dport=9000), size=4000)
+    write("frag_out_of_order.pcap", list(reversed(udp)) +
+          [eth() / IP(src=b, dst=a) / UDP(sport=9000, dport=40003) / Raw(b"ok")])
+    # Overlapping: the middle fragment twice, then one inside what was already sent.
+    payload = bytes(UDP(sport=40004, dport=9000, len=8 + 2992) / Raw(b"o" * 2992))
+    write("frag_overlap.pcap", [
+        raw_frag4(a, b, 0x3001, 17, payload[:1480], 0, True),
+        raw_frag4(a, b, 0x3001, 17, payload[1480:2960], 1480, True),
+        raw_frag4(a, b, 0x3001, 17, payload[1480:2960], 1480, True),
+        raw_frag4(a, b, 0x3001, 17, payload[2000:2600], 2000, True),
+        raw_frag4(a, b, 0x3001, 17, payload[2960:], 2960, False),
+    ])
+    # IPv6: one datagram in order, one last-first, and the reply.
+    a6, b6 = "2001:db8:2::1", "2001:db8:2::2"
+    def frag6(ident, sport):
+        p = IPv6(src=a6, dst=b6) / IPv6ExtHdrFragment(id=ident) / UDP(sport=sport, dport=9000) / Raw(b"6" * 3000)
+        return [eth() / f for f in fragment6(p, 1280)]
+    write("frag_ipv6.pcap", frag6(0x40000001, 40005) + list(reversed(frag6(0x40000002, 40006))) +
+          [eth() / IPv6(src=b6, dst=a6) / UDP(sport=9000, dport=40005) / Raw(b"ok")])
+    # Hostile: fragments of one datagram that never ends (no first, no last fragment), and a
+    # flood of first fragments with distinct ids followed by later fragments with distinct ids.
+    write("hostile_frag_endless.pcap",
+          [raw_frag4(a, b, 0x5001, 17, b"e" * 8, 8 * i, True) for i in range(1, 301)])
+    write("hostile_frag_flood.pcap",
+          [raw_frag4("10.3.0.1", "10.3.0.2", i, 17, bytes(UDP(sport=40007, dport=9000, len=1008)) + b"f" * 16, 0, True)
+           for i in range(1000)] +
+          [raw_frag4("10.3.0.1", "10.3.0.2", 1000 + i, 17, b"g" * 24, 1480, True) for i in range(1000)])
 
 if __name__ == "__main__":
     build()

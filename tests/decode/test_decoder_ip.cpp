@@ -47,6 +47,7 @@ TEST(DecoderIpv4, FirstFragmentHasPorts) {
   EXPECT_EQ(d.m.sport, 53);
   EXPECT_EQ(d.m.frag_offset, 0);
   EXPECT_EQ(d.m.frag_id, 77u);
+  EXPECT_TRUE(d.m.has(kMetaMoreFragments));
   EXPECT_EQ(d.st.fragments, 1u);
 }
 
@@ -66,6 +67,7 @@ TEST(DecoderIpv4, LaterFragmentsHaveNoPorts) {
     EXPECT_EQ(d.m.sport, 0);
     EXPECT_EQ(d.m.ip_proto, 17);
     EXPECT_EQ(d.m.frag_offset, 1480);
+    EXPECT_EQ(d.m.has(kMetaMoreFragments), more);
     EXPECT_EQ(d.m.payload_off, 34);
     EXPECT_EQ(d.m.l4_payload_len, 8u);
     EXPECT_EQ(d.st.udp, 0u);
@@ -158,6 +160,7 @@ TEST(DecoderIpv6, FirstFragmentHasPorts) {
   EXPECT_TRUE(d.m.has(kMetaIsFragment));
   EXPECT_TRUE(d.m.has(kMetaFirstFragment));
   EXPECT_EQ(d.m.frag_id, 0x1234567u);
+  EXPECT_TRUE(d.m.has(kMetaMoreFragments));
   EXPECT_EQ(d.m.sport, 4000);
   EXPECT_EQ(d.st.fragments, 1u);
 }
@@ -171,6 +174,7 @@ TEST(DecoderIpv6, LaterFragmentHasNoPorts) {
   EXPECT_FALSE(d.m.has(kMetaHasL4));
   EXPECT_EQ(d.m.ip_proto, 6);
   EXPECT_EQ(d.m.frag_offset, 1232);
+  EXPECT_FALSE(d.m.has(kMetaMoreFragments));  // the last fragment
   EXPECT_EQ(d.m.payload_off, 14 + 40 + 16);
   EXPECT_EQ(d.m.l4_payload_len, 40u);
   EXPECT_EQ(d.st.tcp, 0u);

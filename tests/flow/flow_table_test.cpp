@@ -354,28 +354,39 @@ TEST(FlowTable, ClosingFlowsExpireInClosingOrder) {
   EXPECT_EQ(sink.recs[3].reason, FlowEndReason::end_of_input);
 }
 
-// Fragments: the first fragment joins the port-less flow of the rest of its datagram.
-TEST(FlowTable, AllFragmentsOfADatagramInOneFlow) {
+// Fragments: every fragment of a datagram counts in its 5-tuple flow, with the unfragmented
+// packets of the same conversation (frag_table_test.cpp has the fragment table's own rules).
+TEST(FlowTable, AllFragmentsOfADatagramInItsFlow) {
   CollectSink sink;
   FlowTable t(cfg(), sink);
   auto first = pkt("10.0.0.1", 5000, "10.0.0.2", 53, 17);
-  first.flags |= kMetaIsFragment | kMetaFirstFragment;
+  first.flags |= kMetaIsFragment | kMetaFirstFragment | kMetaMoreFragments;
+  first.frag_id = 9;
+  first.l3_off = 14;
+  first.l4_off = 34;
+  first.ip_len = 1500;
   auto rest = pkt("10.0.0.1", 0, "10.0.0.2", 0, 17);
-  rest.flags = kMetaHasL3 | kMetaIsFragment;
+  rest.flags = kMetaHasL3 | kMetaIsFragment;  // the last fragment
+  rest.frag_id = 9;
+  rest.frag_offset = 1480;
+  rest.l3_off = 14;
+  rest.payload_off = 34;
+  rest.l4_payload_len = 280;
+  rest.ip_len = 300;
   t.update(first, sec(1), 1514);
-  t.update(rest, sec(1), 1514);
-  t.update(rest, sec(1), 300);
+  t.update(rest, sec(1), 314);
   t.update(pkt("10.0.0.2", 53, "10.0.0.1", 5000, 17), sec(1.1), 100);  // the unfragmented reply
   t.flush_all();
-  ASSERT_EQ(sink.recs.size(), 2u);
-  const FlowRecord& frag = sink.recs[0].src_port == 0 ? sink.recs[0] : sink.recs[1];
-  const FlowRecord& whole = sink.recs[0].src_port == 0 ? sink.recs[1] : sink.recs[0];
-  EXPECT_EQ(frag.dest_port, 0);
-  EXPECT_EQ(frag.pkts(), 3u);
-  EXPECT_EQ(frag.bytes(), 1514u + 1514u + 300u);
-  EXPECT_EQ(frag.src_ip, ip("10.0.0.1"));
-  EXPECT_EQ(whole.pkts(), 1u);
-  EXPECT_EQ(whole.src_port, 53);
+  ASSERT_EQ(sink.recs.size(), 1u);
+  const FlowRecord& r = sink.recs[0];
+  EXPECT_EQ(r.src_ip, ip("10.0.0.1"));
+  EXPECT_EQ(r.src_port, 5000);
+  EXPECT_EQ(r.dest_port, 53);
+  EXPECT_EQ(r.toserver.pkts, 2u);
+  EXPECT_EQ(r.toserver.bytes, 1514u + 314u);
+  EXPECT_EQ(r.toclient.pkts, 1u);
+  EXPECT_EQ(t.stats().frag.attributed, 2u);
+  EXPECT_EQ(t.stats().frag.active, 0u);  // complete: the entry is gone
 }
 
 TEST(FlowTable, UdpFlagsAreIgnored) {

@@ -4,9 +4,12 @@
 // riptide runs end to end (`riptide read --flows-json`); tshark's per-frame fields are
 // aggregated here into flows with the same definition:
 //   key = (VLAN ids, the two addresses, transport class, ports)
-//   class = tcp | udp | icmp | other; ports only for tcp/udp, and not for IP fragments
-//   (riptide puts every fragment of a datagram in one port-less flow, tshark is run with
-//   reassembly off so it shows each fragment on its own).
+//   class = tcp | udp | icmp | other; ports only for tcp/udp.
+// IP fragments count with their datagram, under its 5-tuple: tshark is run with reassembly off
+// (so that every frame shows on its own) and each fragment of a datagram (addresses, protocol,
+// IP id) is given the ports of the datagram's first fragment here, wherever in the capture that
+// one is; the fragments of a datagram whose first fragment is not in the capture stay port-less
+// (class "fragment"), as riptide counts them.
 // Both sides key a frame by its innermost IP header (behind PPPoE, MPLS, GRE, VXLAN, GTP-U,
 // IP-in-IP, ...), as tshark's conversations do; no frame of any capture is left out.
 #include <gtest/gtest.h>
@@ -105,12 +108,27 @@ Side tshark_side(const fs::path& file) {
       " -T fields -E separator=/t -E occurrence=a -E aggregator=,"
       " -e frame.len -e frame.protocols -e ieee8021ad.id -e vlan.id -e ip.src -e ip.dst -e ipv6.src -e ipv6.dst"
       " -e ip.flags.mf -e ip.frag_offset -e tcp.srcport -e tcp.dstport -e udp.srcport -e udp.dstport -e ip.cur_rt"
+      " -e ip.id -e ip.proto -e ipv6.fraghdr.ident -e ipv6.fraghdr.offset -e ipv6.fraghdr.nxt"
       " 2>/dev/null";
   const std::string out = run(cmd);
+  // A fragment of a TCP or UDP datagram, waiting for (or given) its first fragment's ports.
+  struct Datagram {
+    bool first_seen = false;
+    int sp = 0, dp = 0;
+    std::vector<std::tuple<std::string, std::string, std::string, std::string, std::uint64_t>> held;  // vlans cls src dst len
+  };
+  std::map<std::string, Datagram> datagrams;
+  // TCP/UDP without ports (a first fragment too short for its header, or ports 0/0) is
+  // riptide's port-less flow, as riptide_side() reads it.
+  const auto key_of = [](const std::string& vlans, std::string cls, const std::string& a, int pa, const std::string& b,
+                         int pb, bool& fwd) {
+    if ((cls == "tcp" || cls == "udp") && pa == 0 && pb == 0) cls = "fragment";
+    return make_key(vlans, cls, a, pa, b, pb, fwd);
+  };
   for (const auto& line : split(out, '\n')) {
     if (line.empty()) continue;
     auto f = split(line, '\t');
-    if (f.size() < 15) f.resize(15);
+    if (f.size() < 20) f.resize(20);
     ++s.frames;
     const std::uint64_t len = std::stoull(f[0]);
     const auto protos = split(f[1], ':');
@@ -144,10 +162,22 @@ Side tshark_side(const fs::path& file) {
     if (!v6) frag = nth(f[8], ip_idx) == "1" || (!nth(f[9], ip_idx).empty() && nth(f[9], ip_idx) != "0");
     std::string cls = transport == "tcp" ? "tcp" : transport == "udp" ? "udp"
                     : (transport == "icmp" || transport == "icmpv6") ? "icmp" : "other";
-    if (frag && (cls == "tcp" || cls == "udp" || transport == "data")) cls = "fragment";
+    // A fragment's class is its protocol's (a later fragment shows as data); the innermost
+    // IPv6 Fragment header is the last one.
+    std::string frag_id;
+    bool frag_first = false;
+    if (frag) {
+      const auto last = [](const std::string& field) { const auto v = split(field, ','); return v.empty() ? std::string() : v.back(); };
+      const std::string pr = v6 ? last(f[19]) : nth(f[16], ip_idx);
+      const int proto = pr.empty() ? -1 : std::stoi(pr);
+      cls = proto == 6 ? "tcp" : proto == 17 ? "udp" : (proto == 1 || proto == 58) ? "icmp" : "other";
+      frag_first = v6 ? last(f[18]) == "0" : nth(f[9], ip_idx) == "0";
+      if (cls == "tcp" || cls == "udp") frag_id = (v6 ? last(f[17]) : nth(f[15], ip_idx)) + "/" + pr;
+      if (!frag_first) transport.clear();  // its bytes are not a transport header
+    }
     int sp = 0, dp = 0;
-    if (cls == "tcp" && !nth(f[10], tcp_idx).empty()) sp = std::stoi(nth(f[10], tcp_idx)), dp = std::stoi(nth(f[11], tcp_idx));
-    if (cls == "udp" && !nth(f[12], udp_idx).empty()) sp = std::stoi(nth(f[12], udp_idx)), dp = std::stoi(nth(f[13], udp_idx));
+    if (cls == "tcp" && transport == "tcp" && !nth(f[10], tcp_idx).empty()) sp = std::stoi(nth(f[10], tcp_idx)), dp = std::stoi(nth(f[11], tcp_idx));
+    if (cls == "udp" && transport == "udp" && !nth(f[12], udp_idx).empty()) sp = std::stoi(nth(f[12], udp_idx)), dp = std::stoi(nth(f[13], udp_idx));
     std::string vlans;
     // riptide keys a VXLAN/Geneve flow by its VNI in place of VLAN ids (overlapping tenants).
     const bool vni = std::count(protos.begin(), protos.end(), "vxlan") + std::count(protos.begin(), protos.end(), "geneve") > 0;
@@ -155,8 +185,33 @@ Side tshark_side(const fs::path& file) {
       for (const auto& v : split(part, ','))
         if (!vni && !v.empty() && std::count(vlans.begin(), vlans.end(), ',') < 1) vlans += (vlans.empty() ? "" : ",") + v;
     bool fwd = true;
-    const Key k = make_key(vlans, cls, src, sp, dst, dp, fwd);
+    if (!frag_id.empty()) {
+      Datagram& d = datagrams["vlan[" + vlans + "] " + src + " > " + dst + " id " + frag_id];
+      if (frag_first) {
+        d.first_seen = true;
+        d.sp = sp, d.dp = dp;
+        for (const auto& [hv, hc, hs, hd, hl] : d.held) {
+          const Key hk = key_of(hv, hc, hs, d.sp, hd, d.dp, fwd);
+          add(s, hk, fwd, hl);
+        }
+        d.held.clear();
+      } else if (d.first_seen) {
+        sp = d.sp, dp = d.dp;
+      } else {
+        d.held.emplace_back(vlans, cls, src, dst, len);
+        continue;
+      }
+    }
+    const Key k = key_of(vlans, cls, src, sp, dst, dp, fwd);
     add(s, k, fwd, len);
+  }
+  // Datagrams whose first fragment is not in the capture: port-less.
+  for (const auto& [id, d] : datagrams) {
+    for (const auto& [hv, hc, hs, hd, hl] : d.held) {
+      bool fwd = true;
+      const Key hk = make_key(hv, "fragment", hs, 0, hd, 0, fwd);
+      add(s, hk, fwd, hl);
+    }
   }
   return s;
 }

@@ -10,14 +10,12 @@
 //   which differ between an echo request (8/0) and its reply (0/0); zeroing them makes the
 //   request and reply one flow. The type/code of each direction are kept in the record.
 //   Consequence: all ICMP between two hosts on one VLAN pair is a single flow.
-// - Every IP fragment, the first one included (kMetaIsFragment), uses ports 0/0, even
-//   though the first fragment carries the transport header. There is no reassembly and no
-//   fragment-id -> ports map, so the later fragments cannot be given ports; giving them to
-//   the first one only would split each datagram over two partial flows (ported: first
-//   fragment, port-less: the rest). Instead all fragments between two hosts with one
-//   protocol form one port-less flow, and whole (unfragmented) datagrams of the same
-//   conversation form the ported one. tshark without reassembly counts the same way.
-//   flow_hash() follows the key, so the fragments of a datagram also reach one worker.
+// - Every IP fragment, the first one included (kMetaIsFragment), gets ports 0/0 here: a
+//   packet alone cannot say which ports its datagram has. The flow meter gives fragments
+//   their datagram's ports through its fragment table (flow/frag_table.hpp), so every fragment
+//   counts in the datagram's 5-tuple flow; this port-less key stays what the dispatcher hashes,
+//   so that all fragments of a datagram reach one worker. (With several workers, the whole
+//   packets of a 5-tuple may then be metered on another worker than its fragments.)
 // - Packets without a transport header (protocols other than TCP/UDP/SCTP/UDP-Lite, or a
 //   truncated L4 header) use ports 0/0 as well.
 // - Tunnelled packets are keyed by the innermost IP header (PacketMeta describes it). A VXLAN

@@ -52,6 +52,7 @@ enum : std::uint16_t {
   kMetaTruncated = 1u << 5,   // caplen < wirelen (snaplen): still counted with wirelen
   kMetaIpOptions = 1u << 6,   // IPv4 options or IPv6 extension headers present
   kMetaOuterOnly = 1u << 7,   // decoded with DecodeOptions::decap off: tunnels not entered
+  kMetaMoreFragments = 1u << 8,  // a fragment with MF (IPv4) / M (IPv6) set: not its datagram's last
 };
 
 // The encapsulation the flow key's packet was found in (the outermost one when nested).

@@ -34,6 +34,11 @@
 //   last-packet order), not in the LRU list.
 // - Full table: a closing flow, if any, is ended first (with its own reason: it is complete);
 //   otherwise the least recently seen flow is exported with reason `evicted` to make room.
+// - Fragments: every IP fragment of a TCP/UDP/SCTP/UDP-Lite datagram is counted in the flow of
+//   its datagram's 5-tuple (the first fragment's ports) through the table's FragTable
+//   (flow/frag_table.hpp); a fragment that arrives before its first fragment is counted when
+//   that one comes, or without ports when it never does. Other protocols' fragments need no
+//   ports and go straight to their flow.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -43,6 +48,7 @@
 #include "riptide/decode/flow_key.hpp"
 #include "riptide/flow/flow_record.hpp"
 #include "riptide/flow/flow_stats.hpp"
+#include "riptide/flow/frag_table.hpp"
 
 namespace riptide {
 
@@ -68,6 +74,8 @@ struct FlowTableConfig {
   // bits of its flow ids, so that tables metering in parallel never give two flows one id
   // (FlowRecord::flow_id). Whoever creates the tables numbers them: FlowMeterFactory does.
   std::uint32_t table_index = 0;
+  // The fragment table's bounds and timeout (packet time, like the flow timeouts).
+  FragTableConfig frag{};
 };
 
 class FlowTable {
@@ -95,6 +103,7 @@ class FlowTable {
   std::uint32_t active() const noexcept { return static_cast<std::uint32_t>(stats_.active_flows); }  // closing included
   std::uint32_t closing() const noexcept { return closing_count_; }
   const FlowTableConfig& config() const noexcept { return cfg_; }
+  const FragTable& frag_table() const noexcept { return frags_; }
 
   // Flow ids from least to most recently seen, into `out` (at most `n`); returns the count.
   // Closing flows are not in this list. For tests and diagnostics, O(active).
@@ -110,6 +119,10 @@ class FlowTable {
     std::uint32_t tail = kNil;  // newest
   };
 
+  // A fragment (kMetaIsFragment) with its port-less key: through frags_ (flow_table_frag.cpp).
+  void update_fragment(const FlowKey& k, bool from_lo, const PacketMeta& m, TimestampNs ts,
+                       std::uint32_t wire_len) noexcept;
+  static void release_fragments(void* self, const FragRelease& r) noexcept;
   void update_hashed(const FlowKey& k, bool from_lo, std::uint64_t hash, const PacketMeta& m, TimestampNs ts,
                      std::uint32_t wire_len) noexcept;
   bool update_established(const FlowKey& k, bool from_lo, std::uint64_t hash, const PacketMeta& m, TimestampNs ts,
@@ -156,6 +169,7 @@ class FlowTable {
     return id;
   }
   FlowMeterStats stats_{};
+  FragTable frags_;  // after stats_: it counts into stats_.frag
 };
 
 }  // namespace riptide
