@@ -30,14 +30,14 @@ struct Dir {
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
-struct Run {
+struct ReadResult {
   int status = -1;
   std::vector<json> flows;
   json stats;
 };
 
-Run read(const Dir& d, const std::string& capture, const std::string& args) {
-  Run r;
+ReadResult read(const Dir& d, const std::string& capture, const std::string& args) {
+  ReadResult r;
   const std::string flows = d / "flows.json", stats = d / "stats.json";
   fs::remove(flows);
   fs::remove(stats);
@@ -57,7 +57,7 @@ std::uint64_t pkts(const json& f) {
 
 TEST(FlowKeyCli, GreIsSixInnerFlowsOrOneTransportFlow) {
   Dir d;
-  const Run inner = read(d, "gre_ip.pcap", "");
+  const ReadResult inner = read(d, "gre_ip.pcap", "");
   ASSERT_EQ(inner.status, 0);
   ASSERT_EQ(inner.flows.size(), 6u);  // TCP, UDP, ICMP over IPv4 and over IPv6
   std::uint64_t n = 0;
@@ -70,7 +70,7 @@ TEST(FlowKeyCli, GreIsSixInnerFlowsOrOneTransportFlow) {
   EXPECT_EQ(n, 14u);
   EXPECT_EQ(inner.stats.at("decode").at("encap").at("gre"), 14u) << inner.stats.dump();
 
-  const Run outer = read(d, "gre_ip.pcap", "--flow-key outer");
+  const ReadResult outer = read(d, "gre_ip.pcap", "--flow-key outer");
   ASSERT_EQ(outer.status, 0);
   ASSERT_EQ(outer.flows.size(), 1u);
   const json& f = outer.flows[0];
@@ -87,13 +87,13 @@ TEST(FlowKeyCli, GreIsSixInnerFlowsOrOneTransportFlow) {
 
 TEST(FlowKeyCli, VxlanOuterFlowsAreTheUdpTransport) {
   Dir d;
-  const Run inner = read(d, "vxlan.pcap", "--flow-key inner");
+  const ReadResult inner = read(d, "vxlan.pcap", "--flow-key inner");
   ASSERT_EQ(inner.status, 0);
   ASSERT_EQ(inner.flows.size(), 3u);
   for (const auto& f : inner.flows) EXPECT_EQ(f["src_ip"], "10.1.0.1") << f.dump();
 
   // The outer UDP source port is the same both ways, so each direction is a 5-tuple of its own.
-  const Run outer = read(d, "vxlan.pcap", "--flow-key outer");
+  const ReadResult outer = read(d, "vxlan.pcap", "--flow-key outer");
   ASSERT_EQ(outer.status, 0);
   ASSERT_EQ(outer.flows.size(), 2u);
   std::uint64_t n = 0;
@@ -109,12 +109,12 @@ TEST(FlowKeyCli, VxlanOuterFlowsAreTheUdpTransport) {
 TEST(FlowKeyCli, ConfigFileKeyAndBadValue) {
   Dir d;
   std::ofstream(d / "outer.yaml") << "flows:\n  flow-key: outer\n";
-  const Run outer = read(d, "gre_ip.pcap", "--config " + (d / "outer.yaml"));
+  const ReadResult outer = read(d, "gre_ip.pcap", "--config " + (d / "outer.yaml"));
   ASSERT_EQ(outer.status, 0);
   ASSERT_EQ(outer.flows.size(), 1u);
   EXPECT_EQ(outer.flows[0]["proto"], "GRE");
   // The command line wins over the file.
-  const Run inner = read(d, "gre_ip.pcap", "--config " + (d / "outer.yaml") + " --flow-key inner");
+  const ReadResult inner = read(d, "gre_ip.pcap", "--config " + (d / "outer.yaml") + " --flow-key inner");
   EXPECT_EQ(inner.flows.size(), 6u);
 
   const auto bad = shell(kRiptide + " read -q -r " + kEncap + "gre_ip.pcap --flow-key middle 2>&1");
