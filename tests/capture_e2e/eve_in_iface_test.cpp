@@ -11,7 +11,7 @@ TEST(EveInIface, LiveRecordsNameTheCaptureInterface) {
   RIPTIDE_E2E_NEEDS_ROOT();
   test::VethPair vp("eif1");
   ASSERT_TRUE(vp.ok());
-  CaptureSession s(vp, {"-q", "udp"});
+  CaptureSession s(vp, {"udp"});
   ASSERT_TRUE(s.ready()) << s.err();
   const auto sent = s.gen({"--rate", "2000", "--count", "400", "--flows", "4"});
   ASSERT_EQ(sent.value_or(0), 400u);
