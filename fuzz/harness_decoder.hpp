@@ -59,6 +59,12 @@ inline bool decoder_one(const std::uint8_t* data, std::size_t size) {
   if (m.has(kMetaIsFragment) && m.frag_offset != 0 && m.has(kMetaHasL4)) return false;
   if (m.tunnel_depth > kMaxTunnelDepth || (m.tunnel_depth == 0) != (m.tunnel_type == TunnelType::none)) return false;
   if (m.tunnel_type != TunnelType::none && !decoder_offset_ok(m.outer_l3_off, m.caplen)) return false;
+  // The label stack a flow record reads back: within the frame, at most what was asked, 20 bits each.
+  std::uint32_t labels[kMaxRecordedMplsLabels + 1] = {};
+  const std::size_t nl = mpls_labels(m, v.data, labels, kMaxRecordedMplsLabels);
+  if (nl > kMaxRecordedMplsLabels || (nl != 0 && !m.has(kMetaMpls)) || labels[kMaxRecordedMplsLabels] != 0) return false;
+  for (std::size_t i = 0; i < nl; ++i)
+    if (labels[i] >= (1u << 20)) return false;
   // The batch entry point inlines its own copy of the Ethernet path: it must decode the same.
   PacketMeta mb[2];
   DecodeStats sb;

@@ -54,6 +54,8 @@ Result<std::vector<std::unique_ptr<FlowRecordSink>>> flow_sinks(const RunOptions
   if (!o.flows_json.empty()) {
     EveFormatOptions fmt;
     fmt.extensions = o.eve_extensions;
+    // Live capture: the interface every record came in on (-i; "any" when it was).
+    if (o.engine.backend != Backend::file) fmt.in_iface = o.engine.capture.iface;
     auto s = EveJsonSink::open(o.flows_json, o.flows_rotation, fmt);
     if (!s) return s.error();
     v.push_back(std::move(*s));
@@ -64,6 +66,7 @@ Result<std::vector<std::unique_ptr<FlowRecordSink>>> flow_sinks(const RunOptions
     KafkaSinkConfig kc;
     kc.brokers = t->first;
     kc.topic = t->second;
+    if (o.engine.backend != Backend::file) kc.in_iface = o.engine.capture.iface;
     for (const auto& kv : o.kafka_opts) {
       auto p = parse_kafka_option(kv);
       if (!p) return p.error();
@@ -201,6 +204,10 @@ void add_run_options(CLI::App& app, RunOptions& o) {
                  "seconds a TCP flow stays open after its FIN exchange or RST, for stragglers (0: end at once)")
       ->check(CLI::Range(0.0, 86400.0))->group("flows");
   app.add_flag("--no-flows", o.no_flows, "do not run the flow meter")->group("flows");
+  app.add_option("--flow-key", o.flow_key,
+                 "inner (default: flows by the innermost IP header, through IP-in-IP, GRE, VXLAN, Geneve, GTP-U "
+                 "tunnels) or outer (by the outermost IP header: a tunnel is metered as its transport)")
+      ->check(CLI::IsMember({"inner", "outer"}))->group("flows");
   app.add_option("--ipfix", o.ipfix, "export finished flows as IPFIX to [udp:|tcp:]HOST:PORT (UDP by default; [::1]:4739 for IPv6)")->group("outputs");
   app.add_option("--ipfix-template-s", o.ipfix_template_s, "IPFIX over UDP: seconds between template resends (0: only at start; TCP sends them once per connection)")
       ->check(CLI::Range(0.0, 86400.0))->group("outputs");
@@ -245,6 +252,7 @@ bool finish_run_options(const char* cmd, RunOptions& o) {
   auto& e = o.engine;
   e.filter = join(o.filter_words);
   e.topology = o.topology == "dispatch" ? Topology::dispatch : Topology::workers;
+  e.decode.decap = o.flow_key != "outer";
   // Checked before anything is opened: a refused combination creates no file.
   Result<void> ok = check_output_streams(o);
   if (ok && !o.kafka.empty()) {

@@ -17,6 +17,7 @@ struct RunOptions {
   EngineConfig engine;
   std::string flows_json;             // --flows-json
   bool eve_extensions = false;        // --eve-extensions: riptide's own fields in a "riptide" object
+  std::string flow_key = "inner";     // --flow-key: innermost IP header (through tunnels) or outer
   std::string kafka;                  // --kafka BROKERS/TOPIC
   std::vector<std::string> kafka_opts;  // --kafka-opt KEY=VALUE, passed to librdkafka
   double flow_idle_s = 60, flow_active_s = 1800;

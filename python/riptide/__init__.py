@@ -173,7 +173,8 @@ def read(path: str, filter: str | None = None, *, packets: bool = False, batch_s
     filter: tcpdump syntax. packets: also hand over the packet bytes (``Batch.packet(i)``).
     batch_size: packets per batch at most. count: stop after that many packets (``-c``).
     flows: run the flow meter too (``Run.flows()`` / ``Run.flow_array()`` after the end; other
-    settings: eve_extensions, flow_array, flow_array_max).
+    settings: eve_extensions, flow_array, flow_array_max); flow_key="outer" keys the flows by the
+    outermost IP header (a tunnel metered as its transport) instead of the innermost.
     Raises riptide.Error (a file that cannot be opened, a bad filter) with riptide's message.
     """
     return Run(file=path, filter=filter or "", packets=packets, batch_size=batch_size, queue=queue,

@@ -31,7 +31,8 @@ const std::set<std::string> kKeys = {
     "file", "iface", "backend", "filter", "threads", "count", "duration", "snaplen", "direction",
     "block_timeout_ms", "rate", "ring_ms", "topology", "workers", "batch_size", "queue", "packets",
     "max_delay", "flows", "flows_path", "flow_array", "flow_array_max", "eve_extensions", "stats_json", "tx",
-    "offload_threads", "name", "batches", "quiet", "watchdog_ms", "wait_when_full", "max_packet_delay_ms", "promisc"};
+    "offload_threads", "name", "batches", "quiet", "watchdog_ms", "wait_when_full", "max_packet_delay_ms", "promisc",
+    "flow_key"};
 
 }  // namespace
 
@@ -72,6 +73,9 @@ SessionConfig parse_config(const ::py::dict& kw) {
   e.filter = get<std::string>(kw, "filter", "");
   e.max_packets = get<std::uint64_t>(kw, "count", 0);
   e.duration_s = ranged<double>(kw, "duration", 0, 0, 1e9);
+  const auto key = get<std::string>(kw, "flow_key", "inner");
+  if (key != "inner" && key != "outer") throw ConfigError("flow_key: inner or outer, not '" + key + "'");
+  e.decode.decap = key == "inner";
   const auto topo = get<std::string>(kw, "topology", "workers");
   if (topo != "workers" && topo != "dispatch") throw ConfigError("topology: workers or dispatch, not '" + topo + "'");
   e.topology = topo == "dispatch" ? Topology::dispatch : Topology::workers;

@@ -28,8 +28,19 @@ void DecodeStats::merge(const DecodeStats& o) noexcept {
   fragments += o.fragments;
   pppoe += o.pppoe;
   mpls += o.mpls;
+  erspan += o.erspan;
   for (std::size_t i = 0; i < tunnels.size(); ++i) tunnels[i] += o.tunnels[i];
   for (std::size_t i = 0; i < errors.size(); ++i) errors[i] += o.errors[i];
+}
+
+std::array<EncapCount, kEncapCounts> encap_counts(const DecodeStats& s) noexcept {
+  std::array<EncapCount, kEncapCounts> a{};
+  std::size_t k = 0;
+  a[k++] = {"pppoe", s.pppoe};
+  a[k++] = {"mpls", s.mpls};
+  for (std::size_t t = 1; t < s.tunnels.size(); ++t) a[k++] = {to_string(static_cast<TunnelType>(t)), s.tunnels[t]};
+  a[k++] = {"erspan", s.erspan};
+  return a;
 }
 
 }  // namespace riptide

@@ -55,6 +55,11 @@ DecodeError decode_ppp(const Frame& f, std::uint32_t off, PacketMeta& m, DecodeS
 DecodeError decode_mpls(const Frame& f, std::uint32_t off, PacketMeta& m, DecodeStats& st) noexcept {
   m.ethertype = kEtherMpls;
   ++st.mpls;
+  // The outermost stack is the one kept for the flow record, as the outermost tunnel is.
+  if (!m.has(kMetaMpls) && off <= 0xffu) {
+    m.flags |= kMetaMpls;
+    m.mpls_off = static_cast<std::uint8_t>(off);
+  }
   for (int i = 0;; ++i) {
     if (i == kMaxMplsLabels) return DecodeError::too_many_mpls_labels;
     if (avail_at(off, f.caplen) < 4) return DecodeError::truncated_mpls;
@@ -104,3 +109,19 @@ DecodeError decode_nflog(const Frame& f, PacketMeta& m, DecodeStats& st) noexcep
 }
 
 }  // namespace riptide::decode_detail
+
+namespace riptide {
+
+std::size_t mpls_labels(const PacketMeta& m, const std::uint8_t* data, std::uint32_t* out, std::size_t max) noexcept {
+  if (!m.has(kMetaMpls) || data == nullptr) return 0;
+  std::size_t n = 0;
+  // Bounded by caplen as the decoder was: the stack it noted is within the captured bytes.
+  for (std::uint32_t off = m.mpls_off; n < max && off + 4 <= m.caplen; off += 4) {
+    const std::uint32_t entry = load_be32(data + off);
+    out[n++] = entry >> 12;
+    if (entry & 0x100u) break;  // bottom of stack
+  }
+  return n;
+}
+
+}  // namespace riptide

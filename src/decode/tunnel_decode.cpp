@@ -138,6 +138,7 @@ DecodeError decode_gre(const std::uint8_t* d, L4Span s, PacketMeta& m, DecodeSta
   if (kind == Inner::none) return DecodeError::none;
   DecodeError err = DecodeError::none;
   if (!enter(m, st, TunnelType::gre, key, err)) return err;
+  st.erspan += (ptype == kEtherErspan2 || ptype == kEtherErspan3);
   return decode_inner(d, s.off + hl, s.end, kind, m, st);
 }
 

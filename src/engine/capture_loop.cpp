@@ -59,7 +59,7 @@ void Engine::Impl::process_batch(std::size_t idx, engine::CaptureTotals& t, Pack
 
   if (output) output->push(idx, std::span<const PacketView>(batch.begin(), batch.size()));
 
-  decode_batch(batch.begin(), metas.data(), batch.size(), decode[idx]->working);
+  decode_batch(batch.begin(), metas.data(), batch.size(), decode[idx]->working, cfg.decode);
 
   if (dispatcher) {
     const auto mode = live() ? Backpressure::drop : Backpressure::wait;

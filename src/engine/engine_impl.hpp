@@ -125,6 +125,8 @@ struct Engine::Impl {
   void write_stats_line(const RunReport& r);
   // metrics_setup.cpp
   void register_metrics();
+  // encap_metrics.cpp: decode figures per encapsulation
+  void register_encap_metrics();
   // output_metrics.cpp: every analyzer output's figures (flow sinks, heavy-hitter windows...)
   void register_output_metrics();
   // watch.cpp: the main thread until every capture thread ended, or a forced stop gave up

@@ -171,6 +171,7 @@ void Engine::Impl::register_metrics() {
         v[2] = d.total_errors();
         v[3] = d.snaplen_truncated;
       });
+  register_encap_metrics();
 
   if (file) {
     metrics.add(counter("file_bytes_read", "bytes of the input file read so far"),

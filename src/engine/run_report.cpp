@@ -113,6 +113,10 @@ std::string format_report(const RunReport& r) {
        grouped(r.decode.arp).c_str(), grouped(r.decode.tcp).c_str(), grouped(r.decode.udp).c_str(),
        grouped(r.decode.icmp + r.decode.icmpv6).c_str(), grouped(r.decode.fragments).c_str(),
        grouped(r.decode.snaplen_truncated).c_str());
+  std::string encaps;
+  for (const EncapCount& c : encap_counts(r.decode))
+    if (c.packets) encaps += "  " + std::string(c.name) + " " + grouped(c.packets);
+  if (!encaps.empty()) line(o, "  decode encap%s", encaps.c_str());
   if (r.decode.total_errors()) {
     std::string errs;
     for (std::size_t i = 1; i < r.decode.errors.size(); ++i) {
@@ -292,6 +296,9 @@ std::string report_json(const RunReport& r) {
   d["ok"] = r.decode.decoded_ok;
   d["snaplen_truncated"] = r.decode.snaplen_truncated;
   d["length_beyond_wire"] = r.decode.length_beyond_wire;
+  nlohmann::ordered_json encap = nlohmann::ordered_json::object();
+  for (const EncapCount& c : encap_counts(r.decode)) encap[std::string(c.name)] = c.packets;
+  d["encap"] = encap;
   nlohmann::ordered_json errs = nlohmann::ordered_json::object();
   for (std::size_t i = 1; i < r.decode.errors.size(); ++i)
     errs[std::string(to_string(static_cast<DecodeError>(i)))] = r.decode.errors[i];

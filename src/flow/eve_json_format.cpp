@@ -210,6 +210,14 @@ std::size_t EveJsonWriter::format(const FlowRecord& r, char* buf, const EveForma
       else if (r.tunnel_type == TunnelType::gtpu) o.lit(",\"teid\":").num(r.tunnel_id);
       else if (r.tunnel_type == TunnelType::gre && r.tunnel_id != 0) o.lit(",\"gre_key\":").num(r.tunnel_id);
     }
+    if (r.mpls_count > 0) {
+      o.lit(",\"mpls_labels\":[");
+      for (std::size_t i = 0; i < r.mpls_count && i < r.mpls_labels.size(); ++i) {
+        if (i) o.lit(",");
+        o.num(r.mpls_labels[i]);
+      }
+      o.lit("]");
+    }
     o.lit("}");
   }
   o.lit("}");

@@ -89,6 +89,12 @@ void FlowTable::update(const PacketMeta& m, TimestampNs ts, std::uint32_t wire_l
   update_hashed(k, from_lo, flow_hash(k), m, ts, wire_len);
 }
 
+void FlowTable::update(const PacketMeta& m, const PacketView& pkt) noexcept {
+  packet_data_ = pkt.data;
+  update(m, pkt.ts_ns, pkt.wirelen);
+  packet_data_ = nullptr;
+}
+
 // What update_hashed() does for an open flow whose packet can neither end it (timeouts),
 // move it (LRU), start or reorient it (SYN), close it (FIN, RST) nor move its start back:
 // the counters of one direction, nothing else. Anything else returns false having changed
@@ -170,11 +176,14 @@ void FlowTable::update_batch(const PacketMeta* metas, const PacketView* pkts, st
       return;
     }
     if (metas[p].flags & kMetaIsFragment) [[unlikely]] {
+      packet_data_ = pkts[p].data;
       update_fragment(keys[r], from_lo[r], metas[p], pkts[p].ts_ns, pkts[p].wirelen);
       return;
     }
-    if (!update_established(keys[r], from_lo[r], hashes[r], metas[p], pkts[p].ts_ns, pkts[p].wirelen))
+    if (!update_established(keys[r], from_lo[r], hashes[r], metas[p], pkts[p].ts_ns, pkts[p].wirelen)) {
+      packet_data_ = pkts[p].data;
       update_hashed(keys[r], from_lo[r], hashes[r], metas[p], pkts[p].ts_ns, pkts[p].wirelen);
+    }
   };
   // Filling the pipeline, running it full (no stage tests: the common case of a 256-packet
   // batch), draining it.
@@ -196,6 +205,7 @@ void FlowTable::update_batch(const PacketMeta* metas, const PacketView* pkts, st
     if (j >= 3 * kStep) update_stage(j - 3 * kStep);
   }
   stats_.packets += n;
+  packet_data_ = nullptr;  // the caller's buffers may go away after this call
 }
 
 void FlowTable::update_hashed(const FlowKey& k, bool from_lo, std::uint64_t h, const PacketMeta& m, TimestampNs ts,
@@ -326,7 +336,13 @@ std::uint32_t FlowTable::create(const FlowKey& k, std::uint32_t bucket, std::uin
   e.tunnel_id = m.tunnel_id;
   e.tunnel_depth = m.tunnel_depth;
   e.outer_ip_version = m.outer_ip_version;
-  if (m.tunnel_type != TunnelType::none) [[unlikely]] outer_[i] = OuterAddrs{m.outer_src, m.outer_dst};
+  e.mpls_count = 0;
+  if (m.tunnel_type != TunnelType::none || m.has(kMetaMpls)) [[unlikely]] {
+    OuterAddrs& o = outer_[i];
+    o.src = m.outer_src;
+    o.dst = m.outer_dst;
+    e.mpls_count = static_cast<std::uint8_t>(mpls_labels(m, packet_data_, o.mpls.data(), o.mpls.size()));
+  }
   // A SYN+ACK opening the flow means we missed the SYN: its receiver is the client.
   const bool synack = k.proto == kProtoTcp && (m.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
   e.client_is_lo = synack ? !from_lo : from_lo;

@@ -42,6 +42,11 @@ void FlowTable::export_flow(const Entry& e, FlowEndReason why) noexcept {
     r.outer_src = o.src;
     r.outer_dst = o.dst;
   }
+  if (e.mpls_count != 0) [[unlikely]] {
+    const OuterAddrs& o = outer_[&e - entries_];
+    r.mpls_count = e.mpls_count;
+    for (std::size_t l = 0; l < e.mpls_count; ++l) r.mpls_labels[l] = o.mpls[l];
+  }
   ++stats_.flows_ended[static_cast<std::size_t>(why)];
   sink_->on_flow(r);
 }

@@ -1,6 +1,7 @@
 #pragma once
 // FlowTable's entry and memory layout, private to the flow table's two source files
 // (flow_table.cpp: lookup and update; flow_table_end.cpp: how flows end and the lists).
+#include <array>
 #include <cstdint>
 #include <type_traits>
 
@@ -62,12 +63,15 @@ struct alignas(64) FlowTable::Entry {
   TunnelType tunnel_type = TunnelType::none;
   std::uint8_t tunnel_depth = 0;
   std::uint8_t outer_ip_version = 0;
+  std::uint8_t mpls_count = 0;  // labels kept in the side array
 };
 
-// Outer addresses of tunnelled flows, apart from the entries so the three lines above stay
-// as they are; written and read only for tunnelled flows, so untouched pages cost nothing.
+// Outer addresses of tunnelled flows and MPLS labels, apart from the entries so the three
+// lines above stay as they are; written and read only for tunnelled or labelled flows, so
+// untouched pages cost nothing.
 struct FlowTable::OuterAddrs {
   IpAddr src, dst;
+  std::array<std::uint32_t, kMaxRecordedMplsLabels> mpls{};
 };
 
 struct FlowTable::Memory {

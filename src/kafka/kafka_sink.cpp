@@ -156,8 +156,10 @@ void KafkaSink::write(std::span<const FlowRecord> recs) noexcept {
     refused_.fetch_add(recs.size(), std::memory_order_relaxed);
     return;
   }
+  EveFormatOptions fmt;
+  fmt.in_iface = cfg_.in_iface;
   for (const auto& r : recs) {
-    const std::size_t len = EveJsonWriter::format(r, impl_->line);
+    const std::size_t len = EveJsonWriter::format(r, impl_->line, fmt);
     const std::string key = kafka_flow_key(r);
     // F_COPY: librdkafka keeps its own copy, our line buffer is reused at once. Never blocks:
     // without RD_KAFKA_MSG_F_BLOCK a full local queue is an immediate QUEUE_FULL.

@@ -69,6 +69,14 @@ def build():
     write("gre_ip.pcap", [eth() / outer4(p, fwd_of(p)) / GRE() / p for p in i4 + i6])
     write("gre_key.pcap", [eth() / outer4(p, fwd_of(p)) / GRE(key_present=1, key=4242) / p for p in i4])
     write("gre_teb.pcap", [eth() / outer4(p, fwd_of(p)) / GRE(proto=0x6558) / eth() / p for p in i4])
+    # ERSPAN as a switch mirrors to a collector: every packet from the switch, GRE with a
+    # sequence number. Type II: an 8-byte header (version 1, session 5); type III: a 12-byte
+    # header (version 2, session 5, a timestamp, no platform subheader).
+    write("gre_erspan2.pcap", [eth() / outer4(p, True) / GRE(seqnum_present=1, sequence_number=i, proto=0x88be) /
+                               Raw(b"\x10\x00\x00\x05\x00\x00\x00\x00") / eth() / p for i, p in enumerate(i4)])
+    write("gre_erspan3.pcap", [eth() / outer4(p, True) / GRE(seqnum_present=1, sequence_number=i, proto=0x22eb) /
+                               Raw(b"\x20\x00\x00\x05" + (1000 + i).to_bytes(4, "big") + b"\x00\x00\x00\x00") /
+                               eth() / p for i, p in enumerate(i4)])
     write("vxlan.pcap", [eth() / outer4(p, fwd_of(p)) / UDP(sport=49152, dport=4789) / VXLAN(vni=5001) / eth() / p
                          for p in i4])
     write("geneve.pcap", [eth() / outer4(p, fwd_of(p)) / UDP(sport=49152, dport=6081) / GENEVE(vni=77, proto=0x6558) /

@@ -54,6 +54,7 @@ TEST(EncapCorpus, EveryTunnelReachesTheInnerConversation) {
       {"geneve.pcap", TunnelType::geneve},      {"gtpu.pcap", TunnelType::gtpu},
       {"cisco_hdlc.pcap", TunnelType::none},    {"ppp_link.pcap", TunnelType::none},
       {"sll_gre.pcap", TunnelType::gre},        {"vlan_vxlan_vlan.pcap", TunnelType::vxlan},
+      {"gre_erspan2.pcap", TunnelType::gre},    {"gre_erspan3.pcap", TunnelType::gre},
   };
   for (const auto& [name, type] : cases) {
     const auto frames = read_capture(name);
@@ -99,6 +100,60 @@ TEST(EncapCorpus, TunnelIdentityAndOuterAddresses) {
   ASSERT_TRUE(make_key(decode_frame(gtp.at(0)).m, up));
   ASSERT_TRUE(make_key(decode_frame(gtp.at(1)).m, down));
   EXPECT_TRUE(up == down);
+}
+
+// What DecodeStats counts per encapsulation, packet by packet.
+TEST(EncapCorpus, EncapsulationCounters) {
+  for (const char* name : {"gre_erspan2.pcap", "gre_erspan3.pcap"})
+    for (const Frame& f : read_capture(name)) {
+      const Decoded d = decode_frame(f);
+      EXPECT_EQ(d.st.erspan, 1u) << name;
+      EXPECT_EQ(d.st.tunnels[static_cast<std::size_t>(TunnelType::gre)], 1u) << name;
+    }
+  for (const Frame& f : read_capture("gre_teb.pcap")) EXPECT_EQ(decode_frame(f).st.erspan, 0u);
+  for (const Frame& f : read_capture("pppoe_session.pcap")) EXPECT_EQ(decode_frame(f).st.pppoe, 1u);
+  for (const Frame& f : read_capture("mpls_stack.pcap")) EXPECT_EQ(decode_frame(f).st.mpls, 1u);
+  const auto counts = encap_counts(decode_frame(read_capture("gtpu.pcap").at(0)).st);
+  std::uint64_t total = 0;
+  for (const EncapCount& c : counts) {
+    total += c.packets;
+    if (c.name == "gtpu") {
+      EXPECT_EQ(c.packets, 1u);
+    }
+  }
+  EXPECT_EQ(total, 1u);
+  EXPECT_EQ(counts.back().name, "erspan");
+  // Off: tunnels are recognised but not entered, so not counted as decoded through.
+  DecodeOptions outer;
+  outer.decap = false;
+  const Decoded o = decode_frame(read_capture("gre_erspan2.pcap").at(0), outer);
+  EXPECT_EQ(o.st.erspan, 0u);
+  EXPECT_EQ(o.st.tunnels[static_cast<std::size_t>(TunnelType::gre)], 0u);
+}
+
+// The label stack a flow record keeps: outermost first, bounded by what the caller asks for.
+TEST(EncapCorpus, MplsLabelsReadBack) {
+  const Frame f = read_capture("mpls_stack.pcap").at(0);
+  const Decoded d = decode_frame(f);
+  ASSERT_TRUE(d.m.has(kMetaMpls));
+  EXPECT_EQ(d.m.mpls_off, 14);
+  std::uint32_t labels[4] = {};
+  ASSERT_EQ(mpls_labels(d.m, f.bytes.data(), labels, 4), 2u);
+  EXPECT_EQ(labels[0], 100u);
+  EXPECT_EQ(labels[1], 200u);
+  EXPECT_EQ(mpls_labels(d.m, f.bytes.data(), labels, 1), 1u);
+  EXPECT_EQ(mpls_labels(d.m, nullptr, labels, 4), 0u);
+  // No stack: nothing, whatever the bytes.
+  const Frame g = read_capture("gre_ip.pcap").at(0);
+  const Decoded e = decode_frame(g);
+  EXPECT_FALSE(e.m.has(kMetaMpls));
+  EXPECT_EQ(mpls_labels(e.m, g.bytes.data(), labels, 4), 0u);
+  // A stack without a bottom: the first labels of the 20, no more than asked.
+  const Frame h = read_capture("hostile_mpls_no_bottom.pcap").at(0);
+  const Decoded x = decode_frame(h);
+  EXPECT_TRUE(x.m.has(kMetaMpls));
+  EXPECT_EQ(mpls_labels(x.m, h.bytes.data(), labels, kMaxRecordedMplsLabels), kMaxRecordedMplsLabels);
+  EXPECT_EQ(labels[0], 16u);  // entry 00 01 00 40: label 0x10, bottom bit clear
 }
 
 TEST(EncapCorpus, DecapOffKeysOnTheOuterHeader) {

@@ -205,6 +205,8 @@ TEST(EveJson, LongestRecordFitsTheLineBound) {
   r.outer_ip_version = 6;
   r.outer_src = r.src_ip;
   r.outer_dst = r.dest_ip;
+  r.mpls_count = 255;
+  r.mpls_labels = {~0u, ~0u, ~0u};
   EveFormatOptions o;
   o.extensions = true;
   const std::string long_name(200, 'x');
@@ -215,6 +217,7 @@ TEST(EveJson, LongestRecordFitsTheLineBound) {
   EXPECT_EQ(j["flow"]["end"], "2262-04-11T23:47:16.854775+0000");
   EXPECT_EQ(j["vlan"].size(), 2u);
   EXPECT_EQ(j["flow"]["bytes_toclient"], ~0ull);
+  EXPECT_EQ(j["riptide"]["mpls_labels"].size(), kMaxRecordedMplsLabels);
 }
 
 TEST(EveJson, WritesOneParsableLinePerFlowFromATable) {

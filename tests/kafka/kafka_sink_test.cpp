@@ -131,6 +131,29 @@ TEST(KafkaSink, EveryRecordReadBackFromTheMockCluster) {
   EXPECT_GT(used.size(), 1u) << "40 keys all in one partition: the key is not used";
 }
 
+// A live capture's records name its interface, as the file output's do.
+TEST(KafkaSink, MessagesCarryTheCaptureInterface) {
+  test::MockKafka mock("flows", 1);
+  ASSERT_TRUE(mock.ok());
+  KafkaSinkConfig c;
+  c.brokers = mock.bootstraps();
+  c.topic = "flows";
+  c.in_iface = "eth7";
+  auto s = KafkaSink::create(c);
+  ASSERT_TRUE(s) << s.error().message;
+  std::vector<FlowRecord> recs;
+  for (std::uint64_t i = 0; i < 3; ++i) recs.push_back(record(i + 1, static_cast<std::uint16_t>(40000 + i)));
+  (*s)->write(recs);
+  (*s)->close();
+  const auto msgs = mock.read_all(recs.size(), std::chrono::seconds(20));
+  ASSERT_EQ(msgs.size(), recs.size());
+  for (const auto& m : msgs) {
+    const auto j = nlohmann::json::parse(m.value, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << m.value;
+    EXPECT_EQ(j.value("in_iface", ""), "eth7") << m.value;
+  }
+}
+
 TEST(KafkaSink, UnreachableBrokerDropsEverythingInBoundedTime) {
   KafkaSinkConfig c;
   c.brokers = "127.0.0.1:1";  // nothing listens on port 1

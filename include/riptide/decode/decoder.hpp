@@ -18,6 +18,7 @@ inline constexpr int kMaxVlanWalk = 8;        // stacked tags walked before givi
 inline constexpr int kMaxIpv6ExtHeaders = 8;  // extension headers walked before giving up
 inline constexpr int kMaxTunnelDepth = 8;     // nested tunnels entered before giving up
 inline constexpr int kMaxMplsLabels = 16;     // MPLS label stack entries walked before giving up
+inline constexpr std::size_t kMaxRecordedMplsLabels = 3;  // labels a flow record keeps, outermost first
 
 // Decoder choices that change what a flow is.
 struct DecodeOptions {
@@ -38,6 +39,8 @@ struct DecodeStats {
   std::uint64_t tcp = 0, udp = 0, icmp = 0, icmpv6 = 0, other_l4 = 0;
   std::uint64_t fragments = 0;
   std::uint64_t pppoe = 0, mpls = 0;  // packets with a PPPoE session / MPLS label stack
+  // Packets with an ERSPAN (type I, II or III) header; also counted under their outermost tunnel.
+  std::uint64_t erspan = 0;
   // Packets by outermost tunnel (index TunnelType); [none] stays 0.
   std::array<std::uint64_t, static_cast<std::size_t>(TunnelType::count_)> tunnels{};
   std::array<std::uint64_t, static_cast<std::size_t>(DecodeError::count_)> errors{};
@@ -47,12 +50,27 @@ struct DecodeStats {
   void merge(const DecodeStats& o) noexcept;
 };
 
+// Packets per encapsulation, as reports name them: "pppoe", "mpls", each tunnel type of
+// to_string(TunnelType) ("ipip", "gre", ...; a tunnel counts the packets it was the outermost
+// of), then "erspan" (also counted under gre).
+struct EncapCount {
+  std::string_view name;
+  std::uint64_t packets = 0;
+};
+inline constexpr std::size_t kEncapCounts = 2 + (static_cast<std::size_t>(TunnelType::count_) - 1) + 1;
+std::array<EncapCount, kEncapCounts> encap_counts(const DecodeStats& s) noexcept;
+
 // Stable snake_case name of an error, used in reports and JSON ("truncated_ipv4").
 std::string_view to_string(DecodeError e) noexcept;
 // One-line plain-language explanation for reports.
 std::string_view explain(DecodeError e) noexcept;
 // "none", "ipip", "gre", "vxlan", "geneve", "gtpu", "lisp": as written in EVE "tunnel.type".
 std::string_view to_string(TunnelType t) noexcept;
+
+// The labels (20-bit values) of the MPLS stack `meta` noted in `data` (the bytes `meta` was
+// decoded from), outermost first, at most `max` of them; returns how many were written.
+// 0 when the packet had no label stack.
+std::size_t mpls_labels(const PacketMeta& meta, const std::uint8_t* data, std::uint32_t* out, std::size_t max) noexcept;
 
 // Decodes `pkt` into `meta` (fully overwritten) and updates `stats`.
 // Returns meta.error. Safe on any input.

@@ -53,6 +53,7 @@ enum : std::uint16_t {
   kMetaIpOptions = 1u << 6,   // IPv4 options or IPv6 extension headers present
   kMetaOuterOnly = 1u << 7,   // decoded with DecodeOptions::decap off: tunnels not entered
   kMetaMoreFragments = 1u << 8,  // a fragment with MF (IPv4) / M (IPv6) set: not its datagram's last
+  kMetaMpls = 1u << 9,        // an MPLS label stack starts at mpls_off (see mpls_labels())
 };
 
 // The encapsulation the flow key's packet was found in (the outermost one when nested).
@@ -108,9 +109,13 @@ struct PacketMeta {
   std::uint8_t outer_ip_version = 0;
   IpAddr outer_src;
   IpAddr outer_dst;
+  // Where the outermost MPLS label stack starts, valid with kMetaMpls only (not reset per
+  // packet either). One byte so the layout stays as plugins know it: a stack starting past
+  // byte 255 is not noted.
+  std::uint8_t mpls_off = 0;
   // The struct's tail, named: whole-struct copies and comparisons (the decoder fuzzer's
   // decode() against decode_batch(), plugins' memcmp) see no indeterminate padding bytes.
-  std::array<std::uint8_t, 3> reserved_{};
+  std::array<std::uint8_t, 2> reserved_{};
 
   bool has(std::uint16_t f) const noexcept { return (flags & f) != 0; }
 };

@@ -7,6 +7,7 @@
 #include "riptide/analyze/analyzer.hpp"
 #include "riptide/analyze/offload_pool.hpp"
 #include "riptide/capture/afpacket_config.hpp"
+#include "riptide/decode/decoder.hpp"
 #include "riptide/dispatch/dispatcher.hpp"
 #include "riptide/file/packet_writer.hpp"
 #include "riptide/transmit/tx_socket.hpp"
@@ -50,6 +51,9 @@ struct EngineConfig {
   std::vector<int> cpus;
 
   std::string filter;             // tcpdump syntax; in the kernel live, in user space for files
+  // What a flow is keyed on: decode.decap false (--flow-key outer) stops at the outermost IP
+  // header, so a tunnel is metered as its transport.
+  DecodeOptions decode;
   std::uint64_t max_packets = 0;  // -c: stop after this many packets (0: no limit)
   double duration_s = 0;          // stop after this long (0: no limit)
   std::string write_path;         // -w: pcap output ("" none, "-" stdout)

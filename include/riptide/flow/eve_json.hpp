@@ -17,7 +17,7 @@
 //            "reason":"timeout"|"forced"|"shutdown"},
 //    "tcp":{"tcp_flags":"1b","tcp_flags_ts":"..","tcp_flags_tc":"..","syn":true,...,"state":".."},
 //    "riptide":{"reason":"idle_timeout",...,"ip_bytes_toserver":N,"ip_bytes_toclient":N,
-//               "tunnel_type":"vxlan","vni":N | "teid":N | "gre_key":N}}
+//               "tunnel_type":"vxlan","vni":N | "teid":N | "gre_key":N,"mpls_labels":[N,..]}}
 // Every record without "riptide" validates against Suricata's etc/schema.json (which allows no
 // other keys). Times are UTC, microseconds: "2024-01-02T03:04:05.123456+0000". "timestamp" is
 // the flow's last packet (Suricata stamps a flow event when it ends the flow),
@@ -45,7 +45,8 @@ namespace riptide {
 // Formatting choices; the defaults give strict EVE.
 struct EveFormatOptions {
   static constexpr std::size_t kMaxIfaceLen = 64;  // longer names are cut
-  // Adds the "riptide" object (riptide's end reason, IP-header byte counts, tunnel type and id).
+  // Adds the "riptide" object (riptide's end reason, IP-header byte counts, tunnel type and id,
+  // MPLS labels).
   bool extensions = false;
   // Live capture: the interface, written as "in_iface". Must outlive the format() call.
   std::string_view in_iface{};

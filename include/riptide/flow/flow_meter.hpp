@@ -22,7 +22,7 @@ class FlowMeter {
   FlowMeter(const FlowMeterConfig& cfg, std::unique_ptr<FlowSink> sink);
 
   // Time and frame length come from the view (wirelen, so snaplen-truncated packets count in full).
-  void on_packet(const PacketMeta& meta, const PacketView& pkt) noexcept { table_.update(meta, pkt.ts_ns, pkt.wirelen); }
+  void on_packet(const PacketMeta& meta, const PacketView& pkt) noexcept { table_.update(meta, pkt); }
   // A batch at once: pkts[i] is the packet metas[i] was decoded from. Faster than one
   // on_packet() per packet on large tables (the table's memory loads overlap).
   void on_packets(const PacketMeta* metas, const PacketView* pkts, std::size_t n) noexcept {

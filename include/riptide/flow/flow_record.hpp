@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "riptide/core/packet.hpp"
+#include "riptide/decode/decoder.hpp"
 #include "riptide/decode/metadata.hpp"
 
 namespace riptide {
@@ -77,6 +78,10 @@ struct FlowRecord {
   std::uint32_t tunnel_id = 0;
   IpAddr outer_src{};
   IpAddr outer_dst{};
+  // The outermost MPLS label stack of the flow's first packet (20-bit labels, outermost first;
+  // deeper labels are not kept). Not part of the key: each direction may use other labels.
+  std::uint8_t mpls_count = 0;
+  std::array<std::uint32_t, kMaxRecordedMplsLabels> mpls_labels{};
 
   std::uint64_t pkts() const noexcept { return toserver.pkts + toclient.pkts; }
   std::uint64_t bytes() const noexcept { return toserver.bytes + toclient.bytes; }

@@ -87,7 +87,10 @@ class FlowTable {
   FlowTable& operator=(const FlowTable&) = delete;
 
   // Accounts one packet. `wire_len` is the frame length; ip bytes come from meta.ip_len.
+  // This form has no packet bytes: a new flow's record keeps no MPLS labels.
   void update(const PacketMeta& meta, TimestampNs ts, std::uint32_t wire_len) noexcept;
+  // update(meta, pkt.ts_ns, pkt.wirelen), with the bytes `meta` was decoded from.
+  void update(const PacketMeta& meta, const PacketView& pkt) noexcept;
   // Same as update(metas[i], pkts[i].ts_ns, pkts[i].wirelen) for i in [0, n), but requests
   // the table memory of the next packets while updating one: much faster on large tables.
   void update_batch(const PacketMeta* metas, const PacketView* pkts, std::size_t n) noexcept;
@@ -163,6 +166,9 @@ class FlowTable {
   std::uint32_t fresh_ = 0;  // entries [fresh_, capacity_) were never used (nor touched)
   std::uint64_t flow_id_base_ = 0;  // table_index << kFlowIdSeqBits
   std::uint64_t flow_seq_ = 1;
+  // The bytes of the packet being accounted, for what create() reads beyond the meta (MPLS
+  // labels); null when the caller gave none.
+  const std::uint8_t* packet_data_ = nullptr;
   std::uint64_t next_flow_id() noexcept {
     const std::uint64_t id = flow_id_base_ | flow_seq_;
     flow_seq_ = flow_seq_ == kFlowIdSeqMask ? 1 : flow_seq_ + 1;  // wraps within its bits, never into the index

@@ -38,6 +38,7 @@ struct KafkaSinkConfig {
   std::vector<std::pair<std::string, std::string>> options;  // passed to librdkafka as they are, last
   std::uint32_t queue_messages = 100000;  // queue.buffering.max.messages unless options set it
   std::chrono::milliseconds close_timeout{3000};
+  std::string in_iface;  // live capture: the interface, as EVE "in_iface" in every message
 };
 
 // "BROKERS/TOPIC" -> brokers and topic (the topic follows the last '/': topic names have none).
