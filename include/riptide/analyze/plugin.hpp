@@ -6,7 +6,9 @@
 //   extern "C" riptide::AnalyzerFactory* riptide_plugin_create(const char* args);
 //
 // `args` is the text after the first ':' of the --plugin value ("" when there is none); the
-// plugin parses it as it likes. Return a factory allocated with `new` (riptide takes ownership
+// plugin parses it as it likes. Named, typed settings are better declared as options
+// (AnalyzerFactory::options(), given as --analyzer-opt NAME.KEY=VALUE or in the config file):
+// the engine parses and checks them before capture starts. Return a factory allocated with `new` (riptide takes ownership
 // and deletes it), or nullptr to refuse the arguments: riptide then exits with status 2. To
 // explain why, a plugin may throw std::exception from riptide_plugin_create: riptide catches
 // it and prints its what() on the one error line.
@@ -34,10 +36,11 @@
 namespace riptide {
 
 // Raised whenever a class a plugin derives from or calls changes its layout or its virtual
-// functions. 5: PacketMeta carries the tunnel around the innermost packet (128 bytes);
+// functions. 6: AnalyzerFactory::options/configure (--analyzer-opt), AnalyzerContext::max_send_frame;
+// 5: PacketMeta carries the tunnel around the innermost packet (128 bytes);
 // 4: AnalyzerContext::interface; 3: AnalyzerFactory::outputs, PacketErrors from the default on_packets;
 // 2: AnalyzerFactory::max_packet_delay (1: the plugins before the version existed).
-inline constexpr std::uint32_t kPluginAbiVersion = 5;
+inline constexpr std::uint32_t kPluginAbiVersion = 6;
 
 // The structures every plugin reads on each packet, pinned to this version: a change to
 // their layout fails the build here until kPluginAbiVersion is raised and the figures below
@@ -46,7 +49,7 @@ namespace plugin_abi_detail {
 template <std::uint32_t V>
 struct Layout;
 template <>
-struct Layout<5> {
+struct Layout<6> {
   static constexpr std::size_t meta_size = 128, meta_align = 4, view_size = 40, view_align = 8;
   static constexpr std::size_t meta_src = 42, meta_dst = 58, meta_sport = 74, meta_l4_payload_len = 80;
   static constexpr std::size_t meta_flags = 8, meta_l3_off = 12, meta_ip_version = 26;
