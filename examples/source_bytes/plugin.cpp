@@ -1,6 +1,6 @@
 // As a plugin: riptide capture -i IFACE --plugin ./libsource_bytes.so:DST_IP:PORT[:CPU_MS]
 // or with its settings as options, which riptide checks before capture:
-//   riptide capture -i IFACE --plugin ./libsource_bytes.so \
+//   riptide capture -i IFACE --plugin ./libsource_bytes.so
 //     --analyzer-opt source_bytes.dst=192.0.2.9 --analyzer-opt source_bytes.port=47200
 #include <arpa/inet.h>
 
