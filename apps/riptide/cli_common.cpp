@@ -15,6 +15,7 @@
 #include "riptide/gen/seq_check.hpp"
 #include "riptide/ipfix/ipfix_exporter.hpp"
 #include "riptide/engine/engine.hpp"
+#include "config_file.hpp"
 #include "python_hook.hpp"
 
 namespace riptide::app {
@@ -89,6 +90,22 @@ Result<std::vector<std::unique_ptr<FlowRecordSink>>> flow_sinks(const RunOptions
     v.push_back(std::move(*x));
   }
   return v;
+}
+
+// --analyzer-opt (the file's first, then the command line's) into the engine's settings. The
+// heavy-hitters output is opened when its factory is made: its `out` is taken here, so that
+// the stream check below sees it and no other file is opened first.
+Result<void> analyzer_settings(RunOptions& o) {
+  o.engine.analyzer_options.clear();
+  const auto& origins = analyzer_opt_origins();
+  for (const auto& text : o.analyzer_opts) {
+    const auto it = origins.find(text);
+    auto s = parse_option_setting(text, it == origins.end() ? std::string(kAnalyzerOptFlag) : it->second);
+    if (!s) return s.error();
+    if (s->analyzer == "heavy-hitters" && s->key == "out") o.hh_out = s->value;
+    o.engine.analyzer_options.push_back(std::move(*s));
+  }
+  return {};
 }
 
 // Two outputs on one stream would splice one into the other (JSON lines inside a pcap): every
@@ -217,15 +234,21 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_option("--analyzer", o.analyzers, "also run a built-in analyzer: reporter, heavy-hitters (repeatable, or comma list)")
       ->delimiter(',')
       ->check(CLI::IsMember({"reporter", "heavy-hitters"}))->group("analyzers");
-  app.add_option("--report-period", o.report_period_s, "reporter: seconds between summary frames sent on the transmit path")
+  app.add_option(kAnalyzerOptFlag, o.analyzer_opts,
+                 "an analyzer's own option NAME.KEY=VALUE (repeatable), e.g. reporter.period=500ms or my_plugin.dst=10.0.0.9; "
+                 "docs/ANALYZERS.md lists the built-ins' keys")
+      ->allow_extra_args(false)
+      ->group("analyzers");
+  app.add_option("--report-period", o.report_period_s,
+                 "reporter: seconds between summary frames sent on the transmit path (alias of --analyzer-opt reporter.period)")
       ->check(CLI::Range(0.001, 86400.0))->group("analyzers.reporter");
-  app.add_option("--report-top", o.report_top, "reporter: top talkers per summary frame")->check(CLI::Range(0u, 16u))->group("analyzers.reporter");
-  app.add_option("--report-transport", o.report_transport, "reporter: ethertype (raw Ethernet, default) or udp (IPv4/UDP broadcast)")
+  app.add_option("--report-top", o.report_top, "reporter: top talkers per summary frame (alias of reporter.top)")->check(CLI::Range(0u, 16u))->group("analyzers.reporter");
+  app.add_option("--report-transport", o.report_transport, "reporter: ethertype (raw Ethernet, default) or udp (IPv4/UDP broadcast) (alias of reporter.transport)")
       ->check(CLI::IsMember({"ethertype", "udp"}))->group("analyzers.reporter");
-  app.add_option("--hh-window", o.hh_window_s, "heavy-hitters: seconds of packet time per top-K window")
+  app.add_option("--hh-window", o.hh_window_s, "heavy-hitters: seconds of packet time per top-K window (alias of heavy-hitters.window)")
       ->check(CLI::Range(0.001, 86400.0))->group("analyzers.heavy-hitters");
-  app.add_option("--hh-k", o.hh_k, "heavy-hitters: entries per top-K list")->check(CLI::Range(1u, 1000u))->group("analyzers.heavy-hitters");
-  app.add_option("--hh-out", o.hh_out, "heavy-hitters: JSON lines to FILE ('-': stdout, '': counters only)")->group("analyzers.heavy-hitters");
+  app.add_option("--hh-k", o.hh_k, "heavy-hitters: entries per top-K list (alias of heavy-hitters.k)")->check(CLI::Range(1u, 1000u))->group("analyzers.heavy-hitters");
+  app.add_option("--hh-out", o.hh_out, "heavy-hitters: JSON lines to FILE ('-': stdout, '': counters only) (alias of heavy-hitters.out)")->group("analyzers.heavy-hitters");
   app.add_option("--seq-check", o.seq_check_json,
                  "count loss, duplicates, reordering and latency of riptide gen's sequence-numbered traffic; JSON to FILE")->group("analyzers");
   app.add_option("--topology", o.topology, "workers (analyze on the capture threads) or dispatch (hand packets to --workers threads)")
@@ -253,8 +276,9 @@ bool finish_run_options(const char* cmd, RunOptions& o) {
   e.filter = join(o.filter_words);
   e.topology = o.topology == "dispatch" ? Topology::dispatch : Topology::workers;
   e.decode.decap = o.flow_key != "outer";
+  Result<void> ok = analyzer_settings(o);
   // Checked before anything is opened: a refused combination creates no file.
-  Result<void> ok = check_output_streams(o);
+  if (ok) ok = check_output_streams(o);
   if (ok && !o.kafka.empty()) {
     if (auto t = parse_kafka_target(o.kafka); !t) ok = t.error();
   }

@@ -37,6 +37,8 @@ struct RunOptions {
   double hh_window_s = 10;                // heavy-hitters
   std::uint32_t hh_k = 10;
   std::string hh_out = "-";
+  // --analyzer-opt NAME.KEY=VALUE (the config file's analyzers.NAME.KEY first): into engine.analyzer_options.
+  std::vector<std::string> analyzer_opts;
   std::string seq_check_json;             // --seq-check: the seq_check analyzer's JSON summary
   std::optional<RunAsUser> run_as;        // capture -Z: become this user once everything is open
   std::string ipfix;                      // --ipfix HOST:PORT: flow records to an IPFIX collector (UDP)

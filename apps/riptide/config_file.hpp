@@ -13,11 +13,22 @@
 // line wins: a key whose option was given on the command line is not applied.
 #include <CLI/CLI.hpp>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace riptide::app {
+
+// Analyzers' own options (analyzer_options.hpp) in the file: under the section `analyzers`,
+// a map NAME: {KEY: VALUE} (for a built-in whose flags already have a section there, the keys
+// no flag claims) becomes the setting NAME.KEY=VALUE of --analyzer-opt, placed before the
+// command line's so that the command line wins key by key. The engine checks them against
+// the analyzers' declarations; analyzer_opt_origins() gives each file setting's "FILE:LINE"
+// for that error.
+inline constexpr const char* kAnalyzerOptFlag = "--analyzer-opt";
+inline constexpr const char* kAnalyzersSection = "analyzers";
+std::map<std::string, std::string>& analyzer_opt_origins();
 
 // One configurable option and where it lives in the file.
 struct ConfigEntry {

@@ -63,7 +63,8 @@ std::string one_line(std::string s) {
 
 class Loader {
  public:
-  Loader(CLI::App& app, std::string name) : name_(std::move(name)), root_(build_tree(app)) {}
+  Loader(CLI::App& app, std::string name)
+      : name_(std::move(name)), root_(build_tree(app)), aopt_(app.get_option_no_throw(kAnalyzerOptFlag)) {}
 
   void load(const std::string& text) {
     // One document through YAML::Load: yaml-cpp 0.7's LoadAll can loop forever, allocating, on
@@ -82,6 +83,7 @@ class Loader {
     if (!doc.IsDefined() || doc.IsNull()) return;
     if (!doc.IsMap()) fail(doc.Mark(), "", "expected sections (a map such as 'capture:'), not a value or a list");
     walk(doc, root_, "");
+    merge_analyzer_opts();
   }
 
   // The line of a "---" that starts a second document (0: none). A marker is at column 0, which
@@ -125,6 +127,10 @@ class Loader {
         walk(v, *sub, path);
       } else if (auto opt = section.keys.find(key); opt != section.keys.end()) {
         apply(*opt->second, k, v, path);
+      } else if (const std::string a = analyzer_of(prefix); aopt_ && !a.empty()) {
+        add_analyzer_opt(a, key, k, v, path);  // analyzers.NAME.KEY: an analyzer's own option
+      } else if (aopt_ && prefix == kAnalyzersSection && v.IsMap()) {
+        walk(v, Section{key, {}, {}}, path);  // analyzers.NAME of a plugin: every key is its option
       } else {
         const std::string where = find_key(root_, key, "");
         fail(k.Mark(), path, where.empty() ? "unknown key" : "unknown key here (" + key + " belongs in " + where + ")");
@@ -138,8 +144,53 @@ class Loader {
     return m.is_null() || v.IsNull() ? k.Mark() : m;
   }
 
+  // "reporter" for "analyzers.reporter": keys there that no flag claims go to that analyzer.
+  static std::string analyzer_of(const std::string& prefix) {
+    const std::string head = std::string(kAnalyzersSection) + ".";
+    if (prefix.rfind(head, 0) != 0 || prefix.find('.', head.size()) != std::string::npos) return "";
+    return prefix.substr(head.size());
+  }
+
+  void add_analyzer_opt(const std::string& analyzer, const std::string& key, const YAML::Node& k, const YAML::Node& v,
+                        const std::string& path) {
+    const YAML::Mark mark = mark_of(v, k);
+    if (v.IsNull()) fail(mark, path, "has no value");
+    if (!v.IsScalar()) fail(mark, path, "an analyzer option takes one value, not a list or a section");
+    if (key.find_first_of(".=") != std::string::npos) fail(k.Mark(), path, "an analyzer option's key holds no '.' or '='");
+    record_analyzer_opt(analyzer + "." + key + "=" + v.Scalar(), mark);
+  }
+
+  void record_analyzer_opt(const std::string& setting, const YAML::Mark& mark) {
+    file_aopts_.push_back(setting);
+    analyzer_opt_origins()[setting] = name_ + ":" + std::to_string(mark.line + 1);
+  }
+
+  // The file's settings go before the command line's: the last value of a key wins.
+  void merge_analyzer_opts() {
+    if (!aopt_ || file_aopts_.empty()) return;
+    std::vector<std::string> all = file_aopts_;
+    const auto& cli = aopt_->results();
+    all.insert(all.end(), cli.begin(), cli.end());
+    aopt_->clear();
+    aopt_->add_result(all);
+    aopt_->run_callback();
+  }
+
   void apply(CLI::Option& opt, const YAML::Node& k, const YAML::Node& v, const std::string& path) {
     const YAML::Mark mark = mark_of(v, k);
+    if (&opt == aopt_ && v.IsSequence()) {
+      // analyzers.analyzer-opt: [NAME.KEY=VALUE, ...], as --print-config writes them: merged
+      // with the command line's, not replaced by them.
+      for (const auto& item : v) {
+        if (!item.IsScalar()) fail(mark_of(item, k), path, "list items must be plain values");
+        record_analyzer_opt(item.Scalar(), mark_of(item, k));
+      }
+      return;
+    }
+    if (&opt == aopt_ && v.IsScalar()) {
+      record_analyzer_opt(v.Scalar(), mark);
+      return;
+    }
     std::vector<std::string> values;
     const bool is_flag = opt.get_expected_min() == 0;
     const bool many = !is_flag && (opt.get_items_expected_max() > 1 || opt.get_expected_max() > 1);
@@ -175,9 +226,16 @@ class Loader {
 
   std::string name_;
   Section root_;
+  CLI::Option* aopt_;                   // --analyzer-opt, when the app has it
+  std::vector<std::string> file_aopts_;  // its settings from this file, in file order
 };
 
 }  // namespace
+
+std::map<std::string, std::string>& analyzer_opt_origins() {
+  static std::map<std::string, std::string> origins;
+  return origins;
+}
 
 void apply_yaml_config(CLI::App& app, std::istream& in, const std::string& name) {
   std::string text;

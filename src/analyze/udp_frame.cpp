@@ -2,6 +2,7 @@
 #include "riptide/analyze/udp_frame.hpp"
 
 #include <cstring>
+#include <vector>
 
 #include "riptide/analyze/analyzer.hpp"
 #include "riptide/core/byte_order.hpp"
@@ -64,8 +65,11 @@ bool AnalyzerContext::send_udp(const UdpEndpoint& dst, std::uint16_t src_port, s
   const InterfaceInfo& i = interface();
   UdpEndpoint src{i.mac, dst.ip.is_v4() ? i.ipv4 : i.ipv6, src_port};
   if (dst.ip.is_v4() ? !i.has_ipv4 : !i.has_ipv6) return send({});  // refused and counted
-  std::array<std::uint8_t, kMaxSendFrame> buf;
-  const std::size_t n = build_udp_frame(src, dst, payload, buf);
+  // Up to the interface's MTU, which may be jumbo: one buffer per thread, grown once.
+  thread_local std::vector<std::uint8_t> buf;
+  const std::size_t room = max_send_frame();
+  if (buf.size() < room) buf.resize(room);
+  const std::size_t n = build_udp_frame(src, dst, payload, std::span<std::uint8_t>(buf.data(), room));
   return send(std::span<const std::uint8_t>(buf.data(), n));
 }
 

@@ -11,6 +11,7 @@ namespace riptide::engine {
 bool ThreadContext::send(std::span<const std::uint8_t> frame) {
   // No transmit path, a full queue or an oversized frame: refused and counted here.
   if (svc_.tx && svc_.tx->enqueue(frame)) return true;
+  if (svc_.tx && frame.size() > svc_.tx->slot_bytes()) tx_oversize_.fetch_add(1, std::memory_order_relaxed);
   tx_refused_.fetch_add(1, std::memory_order_relaxed);
   return false;
 }

@@ -55,6 +55,7 @@ class ThreadContext final : public AnalyzerContext {
     return svc_.iface ? *svc_.iface : AnalyzerContext::interface();
   }
   bool send(std::span<const std::uint8_t> frame) override;
+  std::size_t max_send_frame() const noexcept override { return svc_.tx ? svc_.tx->slot_bytes() : 0; }
   bool offload(std::unique_ptr<OffloadTask> task) override;
   using AnalyzerContext::offload;  // the (work, done) form
   bool add_timer(std::chrono::nanoseconds period, TimeBase base, std::function<void(TimestampNs)> fn) override;
@@ -62,6 +63,8 @@ class ThreadContext final : public AnalyzerContext {
   void publish_flows(std::span<const FlowRecord> records) override;
 
   std::uint64_t tx_refused() const noexcept { return tx_refused_.load(std::memory_order_relaxed); }
+  // Of tx_refused: frames longer than the transmit interface's MTU allows.
+  std::uint64_t tx_oversize() const noexcept { return tx_oversize_.load(std::memory_order_relaxed); }
   std::uint64_t offload_refused() const noexcept { return offload_refused_.load(std::memory_order_relaxed); }
 
  private:
@@ -70,6 +73,7 @@ class ThreadContext final : public AnalyzerContext {
   bool live_;
   ThreadServices svc_;
   std::atomic<std::uint64_t> tx_refused_{0};
+  std::atomic<std::uint64_t> tx_oversize_{0};
   std::atomic<std::uint64_t> offload_refused_{0};  // only those the pool never saw (no pool)
 };
 

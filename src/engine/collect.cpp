@@ -97,6 +97,7 @@ RunReport Engine::Impl::collect(bool final) const {
   r.tx_failed = total(s, "tx_failed");
   r.tx_retried = total(s, "tx_retried");
   r.tx_refused = total(s, "tx_refused");
+  r.tx_oversize = total(s, "tx_oversize");
   r.pcap_written = total(s, "pcap_written");
   r.pcap_not_written = total(s, "pcap_not_written");
   r.pcap_queue_drops = total(s, "pcap_queue_drops");
@@ -105,6 +106,7 @@ RunReport Engine::Impl::collect(bool final) const {
   r.offload_completed = total(s, "offload_completed");
   r.offload_refused = total(s, "offload_refused");
   r.offload_failed = total(s, "offload_failed");
+  r.offload_placement_failed = total(s, "offload_placement_failed");
   r.offload_max_latency_ns = static_cast<std::int64_t>(total(s, "offload_max_latency_seconds"));
   if (final) {
     for (const auto& f : factories) {

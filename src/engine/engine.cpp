@@ -11,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "engine/configure_analyzers.hpp"
 #include "engine/dispatch_handler.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/iface_info.hpp"
@@ -76,6 +77,8 @@ Result<std::unique_ptr<Engine>> Engine::create(const EngineConfig& cfg,
   if (cfg.topology == Topology::dispatch && cfg.capture_threads != 1)
     return make_error(Errc::invalid_argument, "the dispatch topology uses one capture thread; use --workers for more analysis threads");
   if (auto r = check_cpus(cfg.cpus); !r) return r.error();
+  // Before anything reads a factory (its block timeout, its instances) or opens a socket.
+  if (auto r = engine::configure_analyzers(analyzers, cfg.analyzer_options); !r) return r.error();
 
   const std::size_t nworkers = cfg.topology == Topology::dispatch ? cfg.dispatch.workers : 0;
   auto impl = std::make_unique<Impl>(nworkers);

@@ -309,6 +309,12 @@ void Engine::Impl::register_metrics() {
                 for (const auto& s : sets) n += s->context().tx_refused();
                 return n;
               });
+  metrics.add(counter("tx_oversize", "of tx_refused: frames longer than the transmit interface's MTU allows (never cut)"),
+              [this]() -> MetricValue {
+                std::uint64_t n = 0;
+                for (const auto& s : sets) n += s->context().tx_oversize();
+                return n;
+              });
   metrics.add_group(
       {counter("offload_submitted", "calculations analyzers offloaded"),
        counter("offload_completed", "offloaded calculations whose result came back"),
@@ -319,12 +325,14 @@ void Engine::Impl::register_metrics() {
          auto g = gauge("offload_max_latency_seconds", "longest time from submit to the result back on the analyzer's thread");
          g.per_unit = 1'000'000'000;  // kept in nanoseconds
          return g;
-       }()},
+       }(),
+       counter("offload_placement_failed",
+               "offload threads whose --offload-cpus or batch priority could not be applied (they run unplaced)")},
       [this](std::span<MetricValue> v) {
         std::uint64_t refused = 0;
         for (const auto& s : sets) refused += s->context().offload_refused();
         if (!pool) {
-          v[0] = 0, v[1] = 0, v[2] = refused, v[3] = 0, v[4] = 0;
+          v[0] = 0, v[1] = 0, v[2] = refused, v[3] = 0, v[4] = 0, v[5] = 0;
           return;
         }
         const auto os = pool->stats();
@@ -333,6 +341,7 @@ void Engine::Impl::register_metrics() {
         v[2] = os.refused + refused;
         v[3] = os.failed;
         v[4] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, os.max_latency_ns));
+        v[5] = os.placement_failed;
       });
 }
 

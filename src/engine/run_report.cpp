@@ -157,9 +157,10 @@ std::string format_report(const RunReport& r) {
     line(o, "  pcap output  %s written, %s not written, %s dropped (queue full), %s file(s)", grouped(r.pcap_written).c_str(),
          grouped(r.pcap_not_written).c_str(), grouped(r.pcap_queue_drops).c_str(), grouped(r.pcap_files).c_str());
   if (!r.tx_iface.empty())
-    line(o, "  transmit     on %s: sent %s  failed %s  retried %s  refused %s", r.tx_iface.c_str(),
+    line(o, "  transmit     on %s: sent %s  failed %s  retried %s  refused %s%s", r.tx_iface.c_str(),
          grouped(r.tx_sent).c_str(), grouped(r.tx_failed).c_str(), grouped(r.tx_retried).c_str(),
-         grouped(r.tx_refused).c_str());
+         grouped(r.tx_refused).c_str(),
+         r.tx_oversize ? (" (" + grouped(r.tx_oversize) + " longer than the MTU allows)").c_str() : "");
   else if (r.tx_refused)
     line(o, "  transmit     %s frames refused (no transmit path configured)", grouped(r.tx_refused).c_str());
   if (r.offload_submitted || r.offload_refused)
@@ -167,6 +168,9 @@ std::string format_report(const RunReport& r) {
          grouped(r.offload_submitted).c_str(), grouped(r.offload_completed).c_str(),
          grouped(r.offload_refused).c_str(), grouped(r.offload_failed).c_str(),
          static_cast<double>(r.offload_max_latency_ns) / 1e6);
+  if (r.offload_placement_failed)
+    line(o, "  offload      %s threads could not be placed (--offload-cpus, batch priority): they compete with capture",
+         grouped(r.offload_placement_failed).c_str());
 
   // The ledger: every packet handed to riptide is processed or counted somewhere.
   line(o, "  ledger       captured %s = processed %s + filtered %s + after -c %s + worker-queue drops %s%s: %s",
@@ -357,11 +361,13 @@ std::string report_json(const RunReport& r) {
     j["tx_retried"] = nullptr;
   }
   j["tx_refused"] = r.tx_refused;
+  j["tx_oversize"] = r.tx_oversize;
   j["offload_submitted"] = r.offload_submitted;
   j["offload_completed"] = r.offload_completed;
   j["offload_refused"] = r.offload_refused;
   j["offload_failed"] = r.offload_failed;
   j["offload_max_latency_ns"] = r.offload_max_latency_ns;
+  j["offload_placement_failed"] = r.offload_placement_failed;
   j["errors"] = r.errors;
   if (const std::string why = stall_advice(r); !why.empty()) j["stall_advice"] = why;
   // Every registered figure with its labels: what the fields above summarise.

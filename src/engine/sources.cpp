@@ -137,7 +137,9 @@ Result<void> Engine::Impl::open_tx() {
                  sock.error().message.c_str());
     return {};
   }
-  txq = std::make_unique<TxQueue>(cfg.tx.queue);
+  // Slots as large as the interface's largest frame (MTU + link header + VLAN tag): an analyzer
+  // may send up to the MTU, and a longer frame is refused and counted, never cut.
+  txq = std::make_unique<TxQueue>(cfg.tx.queue, sock->max_frame());
   // The queue wakes the thread when an analyzer sends: an idle transmit path costs nothing.
   tx = std::make_unique<TxThread>(std::move(*sock), *txq, TxThreadConfig{});
   tx_iface = iface;

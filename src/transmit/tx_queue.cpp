@@ -6,14 +6,17 @@
 
 namespace riptide {
 
-TxQueue::TxQueue(std::size_t capacity)
-    : capacity_(std::max<std::size_t>(capacity, 1)), slots_(capacity_ * kSlotBytes), lens_(capacity_) {}
+TxQueue::TxQueue(std::size_t capacity, std::size_t slot_bytes)
+    : capacity_(std::max<std::size_t>(capacity, 1)),
+      slot_bytes_(std::clamp<std::size_t>(slot_bytes, 64, kMaxSlotBytes)),
+      slots_(new std::uint8_t[capacity_ * slot_bytes_]),
+      lens_(capacity_) {}
 
 bool TxQueue::enqueue(std::span<const std::uint8_t> frame) {
   bool wake_consumer = false;
   {
     std::lock_guard<std::mutex> lk(mu_);
-    if (frame.empty() || frame.size() > kSlotBytes) {
+    if (frame.empty() || frame.size() > slot_bytes_) {
       ++stats_.refused_too_big;
       return false;
     }
@@ -22,8 +25,8 @@ bool TxQueue::enqueue(std::span<const std::uint8_t> frame) {
       return false;
     }
     const std::size_t i = std::size_t(tail_ % capacity_);
-    std::memcpy(slots_.data() + i * kSlotBytes, frame.data(), frame.size());
-    lens_[i] = std::uint16_t(frame.size());
+    std::memcpy(slots_.get() + i * slot_bytes_, frame.data(), frame.size());
+    lens_[i] = std::uint32_t(frame.size());
     ++tail_;
     ++stats_.enqueued;
     // Only the frame that ends an idle sleep pays for a wake-up; a consumer that is busy
@@ -60,7 +63,7 @@ std::size_t TxQueue::peek(std::span<std::span<const std::uint8_t>> out) {
   const std::size_t n = std::min<std::size_t>(out.size(), std::size_t(tail_ - head_));
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t i = std::size_t((head_ + k) % capacity_);
-    out[k] = {slots_.data() + i * kSlotBytes, lens_[i]};
+    out[k] = {slots_.get() + i * slot_bytes_, lens_[i]};
   }
   return n;
 }

@@ -86,9 +86,10 @@ Result<TxSocket> TxSocket::open(const std::string& iface, const TxConfig& cfg) {
   if (cfg.batch == 0 || cfg.batch > 1024)
     return make_error(Errc::invalid_argument, "tx batch must be 1..1024, got " + std::to_string(cfg.batch));
   if (cfg.method == TxMethod::tx_ring &&
-      (cfg.frame_size < 128 || cfg.frame_size % TPACKET_ALIGNMENT != 0 || cfg.ring_frames < cfg.batch))
+      ((cfg.frame_size != 0 && (cfg.frame_size < 128 || cfg.frame_size % TPACKET_ALIGNMENT != 0)) ||
+       cfg.ring_frames < cfg.batch))
     return make_error(Errc::invalid_argument,
-                      "tx_ring needs frame_size >= 128, a multiple of 16, and ring_frames >= batch");
+                      "tx_ring needs frame_size 0 (from the MTU) or >= 128 and a multiple of 16, and ring_frames >= batch");
   if (iface.empty() || iface.size() >= IFNAMSIZ)
     return make_error(Errc::invalid_argument, "bad interface name '" + iface + "'");
   const unsigned ifindex = if_nametoindex(iface.c_str());
@@ -112,6 +113,11 @@ Result<TxSocket> TxSocket::open(const std::string& iface, const TxConfig& cfg) {
   int mtu = 1500;
   if (ioctl(fd, SIOCGIFMTU, &ifr) == 0) mtu = ifr.ifr_mtu;
   impl->max_frame = std::uint32_t(mtu) + 14 + 4;  // link header + one VLAN tag
+  if (impl->cfg.frame_size == 0) {
+    // A ring slot that holds the largest frame the interface takes, whatever its MTU.
+    const std::uint32_t need = impl->max_frame + std::uint32_t(Impl::kRingDataOff);
+    impl->cfg.frame_size = std::max<std::uint32_t>(128, (need + TPACKET_ALIGNMENT - 1) / TPACKET_ALIGNMENT * TPACKET_ALIGNMENT);
+  }
 
   if (cfg.qdisc_bypass) {
     int one = 1;
@@ -144,14 +150,14 @@ Result<TxSocket> TxSocket::open(const std::string& iface, const TxConfig& cfg) {
     if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &ver, sizeof ver) != 0)
       return make_error(Errc::unsupported, "TPACKET_V2 refused on '" + iface + "': " + errstr(errno));
     const std::uint32_t page = std::uint32_t(sysconf(_SC_PAGESIZE));
-    std::uint32_t block = std::max<std::uint32_t>(page * 16, cfg.frame_size);
+    std::uint32_t block = std::max<std::uint32_t>(page * 16, impl->cfg.frame_size);
     block = (block + page - 1) / page * page;
-    const std::uint32_t fpb = block / cfg.frame_size;
+    const std::uint32_t fpb = block / impl->cfg.frame_size;
     const std::uint32_t blocks = (cfg.ring_frames + fpb - 1) / fpb;
     tpacket_req req{};
     req.tp_block_size = block;
     req.tp_block_nr = blocks;
-    req.tp_frame_size = cfg.frame_size;
+    req.tp_frame_size = impl->cfg.frame_size;
     req.tp_frame_nr = blocks * fpb;
     // PACKET_LOSS: a malformed slot is skipped instead of stalling the ring head on it.
     int loss = 1;
@@ -165,7 +171,7 @@ Result<TxSocket> TxSocket::open(const std::string& iface, const TxConfig& cfg) {
     impl->block_size = block;
     impl->frames_per_block = fpb;
     impl->frame_nr = req.tp_frame_nr;
-    impl->max_frame = std::min<std::uint32_t>(impl->max_frame, cfg.frame_size - std::uint32_t(Impl::kRingDataOff));
+    impl->max_frame = std::min<std::uint32_t>(impl->max_frame, impl->cfg.frame_size - std::uint32_t(Impl::kRingDataOff));
     impl->pending.resize(cfg.batch);
     impl->pending_len.resize(cfg.batch);
   } else {

@@ -34,6 +34,19 @@ TEST(InstallExample, SourceBytesBuildsTestsAndLoads) {
   const auto bad = run_cmd("'" + prefix + "/bin/riptide' read -r '" + pcap + "' --plugin '" + build +
                            "/libsource_bytes.so:nowhere'");
   EXPECT_EQ(bad.status, 2) << bad.out;
+
+  // The same settings as options; a bad one stops the run with one line before reading.
+  const auto opt = run_cmd("'" + prefix + "/bin/riptide' read -r '" + pcap + "' --plugin '" + build +
+                           "/libsource_bytes.so' --analyzer-opt source_bytes.dst=192.0.2.9 --analyzer-opt source_bytes.cpu=0ms");
+  EXPECT_EQ(opt.status, 0) << opt.out;
+  const auto nodst = run_cmd("'" + prefix + "/bin/riptide' read -r '" + pcap + "' --plugin '" + build + "/libsource_bytes.so'");
+  EXPECT_EQ(nodst.status, 2) << nodst.out;
+  EXPECT_NE(nodst.out.find("source_bytes: needs an IPv4 dst"), std::string::npos) << nodst.out;
+  const auto badport = run_cmd("'" + prefix + "/bin/riptide' read -r '" + pcap + "' --plugin '" + build +
+                               "/libsource_bytes.so:192.0.2.9:47200' --analyzer-opt source_bytes.port=http");
+  EXPECT_EQ(badport.status, 2) << badport.out;
+  EXPECT_NE(badport.out.find("source_bytes.port=http (--analyzer-opt): expected a non-negative integer"), std::string::npos)
+      << badport.out;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <thread>
 #include <vector>
@@ -28,6 +29,25 @@ TEST(TxQueue, TooBigOrEmptyRefused) {
   EXPECT_FALSE(q.enqueue({}));
   EXPECT_TRUE(q.enqueue(frame(TxQueue::kSlotBytes, 1)));
   EXPECT_EQ(q.stats().refused_too_big, 2u);
+}
+
+// Slots sized from the interface (MTU 9000 + 18): a jumbo frame is kept whole, byte for byte,
+// and one byte more is refused, never cut.
+TEST(TxQueue, SlotsSizedForJumboFrames) {
+  TxQueue q(3, 9018);
+  EXPECT_EQ(q.slot_bytes(), 9018u);
+  std::vector<std::uint8_t> big(9018);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint8_t>(i * 7);
+  EXPECT_TRUE(q.enqueue(big));
+  EXPECT_TRUE(q.enqueue(frame(60, 1)));
+  EXPECT_FALSE(q.enqueue(frame(9019, 2)));
+  EXPECT_EQ(q.stats().refused_too_big, 1u);
+  std::array<std::span<const std::uint8_t>, 4> out;
+  ASSERT_EQ(q.peek(out), 2u);
+  ASSERT_EQ(out[0].size(), 9018u);
+  EXPECT_TRUE(std::equal(out[0].begin(), out[0].end(), big.begin()));
+  EXPECT_EQ(out[1].size(), 60u);
+  EXPECT_EQ(TxQueue(1, 1u << 30).slot_bytes(), TxQueue::kMaxSlotBytes);  // clamped
 }
 
 TEST(TxQueue, PeekReleaseKeepsOrderAndWraps) {

@@ -112,6 +112,35 @@ TEST_P(TxDelivery, OversizeFrameFailsAlone) {
   EXPECT_EQ(rx.tracker().counts().lost, 1u);  // seq 4 of flow 0 never came
 }
 
+// Jumbo MTU: the ring's slots follow the interface (frame_size 0), so a 9,014-byte frame goes
+// out whole with either method, and max_frame() is the MTU + link header + VLAN tag.
+TEST_P(TxDelivery, JumboFramesFollowTheMtu) {
+  REQUIRE_ROOT();
+  test::VethPair veth(GetParam() == TxMethod::tx_ring ? "txjr" : "txjm");
+  ASSERT_TRUE(veth.ok());
+  ASSERT_EQ(test::sh("ip link set dev " + veth.host_if() + " mtu 9000"), 0);
+  ASSERT_EQ(veth.exec_in_ns("ip link set dev " + veth.peer_if() + " mtu 9000"), 0);
+  test::NsReceiver rx(veth.netns(), veth.peer_if());
+  ASSERT_TRUE(rx.ok());
+  TxConfig cfg;
+  cfg.method = GetParam();
+  cfg.ring_frames = 64;
+  auto sock = TxSocket::open(veth.host_if(), cfg);
+  ASSERT_TRUE(sock.ok()) << sock.error().message;
+  EXPECT_EQ(sock->max_frame(), 9018u);
+  if (GetParam() == TxMethod::tx_ring) {
+    EXPECT_GE(sock->config().frame_size, 9018u);
+  }
+  auto frames = make_frames(10, 9014, 1);
+  std::vector<std::span<const std::uint8_t>> spans(frames.begin(), frames.end());
+  rx.start(10, 300);
+  EXPECT_EQ(sock->send_batch(spans), 10u);
+  rx.wait();
+  EXPECT_EQ(sock->stats().failed, 0u);
+  EXPECT_EQ(sock->stats().bytes, 10u * 9014);
+  EXPECT_EQ(rx.frames(), 10u);
+}
+
 // A down interface refuses every frame: counted as failed, bounded, no hang.
 TEST_P(TxDelivery, DownInterfaceFailsCounted) {
   REQUIRE_ROOT();

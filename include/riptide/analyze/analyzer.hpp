@@ -59,6 +59,7 @@
 #include <string_view>
 #include <vector>
 
+#include "riptide/analyze/analyzer_options.hpp"
 #include "riptide/analyze/offload_task.hpp"
 #include "riptide/analyze/udp_frame.hpp"
 #include "riptide/core/packet.hpp"
@@ -131,8 +132,12 @@ class AnalyzerContext {
   // Queues a frame for transmission out of the capture interface. Copies it. False when no
   // transmit path is configured or its queue is full (counted as a transmit drop).
   virtual bool send(std::span<const std::uint8_t> frame) = 0;
-  // The largest frame send() takes (a transmit queue slot).
+  // The largest frame send() takes where no interface says otherwise (files, tests).
   static constexpr std::size_t kMaxSendFrame = 2048;
+  // The largest frame send() takes in this run: the transmit interface's MTU plus its link
+  // header and one VLAN tag (1518 at MTU 1500, 9018 at 9000). A longer frame is refused and
+  // counted (tx_oversize), never truncated. 0: no transmit path.
+  virtual std::size_t max_send_frame() const noexcept { return kMaxSendFrame; }
   // The capture interface: name, index, MAC, addresses, MTU (empty on files).
   virtual const InterfaceInfo& interface() const noexcept {
     static const InterfaceInfo none;
@@ -141,7 +146,7 @@ class AnalyzerContext {
   // `payload` in one UDP datagram from the capture interface (its MAC, its address of
   // dst.ip's family, src_port) to dst, through send(). False as send(), and also (counted as
   // a refused send) when the interface has no address of that family or the frame would not
-  // fit in kMaxSendFrame.
+  // fit in max_send_frame().
   bool send_udp(const UdpEndpoint& dst, std::uint16_t src_port, std::span<const std::uint8_t> payload);
   // Submits a long calculation to the bounded compute pool. Never blocks: false (and the
   // task is destroyed, counted as offload_refused) when the pool's queue is full.
@@ -218,6 +223,16 @@ class AnalyzerFactory {
   virtual std::string_view name() const noexcept = 0;
   // One instance per packet thread; called before threads start.
   virtual std::unique_ptr<Analyzer> create(std::size_t thread_index) = 0;
+  // The options this analyzer takes: `--analyzer-opt NAME.KEY=VALUE` (NAME = name()) or the
+  // config file's analyzers.NAME.KEY (analyzer_options.hpp for types and syntax).
+  virtual std::vector<OptionSpec> options() const { return {}; }
+  // Called once before the first create(), when options() is not empty, with every declared
+  // key's value (the user's, else the default). An error stops the run before capture, with
+  // its message on the one error line (status 2).
+  virtual Result<void> configure(const OptionValues& values) {
+    (void)values;
+    return {};
+  }
   // Called once after every instance stopped: flush shared outputs here. Throw (or record
   // the failure in outputs()) when a flush fails: an error here is reported, never dropped.
   virtual void finish() {}

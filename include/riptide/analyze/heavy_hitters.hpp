@@ -86,6 +86,11 @@ class HeavyHittersFactory final : public AnalyzerFactory {
     return std::clamp(tenth, kDefaultMaxPacketDelay, std::chrono::milliseconds(50));
   }
   void finish() override;
+  // --analyzer-opt heavy-hitters.KEY=VALUE: window, k, out, max-in-flight; each default is
+  // this factory's config (--hh-window, --hh-k, --hh-out are aliases). A new `out` is opened
+  // here, before capture. In heavy_hitters_options.cpp.
+  std::vector<OptionSpec> options() const override;
+  Result<void> configure(const OptionValues& values) override;
 
   // "windows": one line per window report, when there is an output.
   void outputs(std::vector<OutputStatus>& out) const override;

@@ -6,7 +6,9 @@
 //   extern "C" riptide::AnalyzerFactory* riptide_plugin_create(const char* args);
 //
 // `args` is the text after the first ':' of the --plugin value ("" when there is none); the
-// plugin parses it as it likes. Return a factory allocated with `new` (riptide takes ownership
+// plugin parses it as it likes. Named, typed settings are better declared as options
+// (AnalyzerFactory::options(), given as --analyzer-opt NAME.KEY=VALUE or in the config file):
+// the engine parses and checks them before capture starts. Return a factory allocated with `new` (riptide takes ownership
 // and deletes it), or nullptr to refuse the arguments: riptide then exits with status 2. To
 // explain why, a plugin may throw std::exception from riptide_plugin_create: riptide catches
 // it and prints its what() on the one error line.
@@ -35,6 +37,7 @@ namespace riptide {
 
 // Raised whenever a class a plugin derives from or calls changes its layout or its virtual
 // functions. 6: Analyzer::on_flows, AnalyzerContext::subscribe_flows and publish_flows;
+//   AnalyzerFactory::options/configure (--analyzer-opt), AnalyzerContext::max_send_frame;
 // 5: PacketMeta carries the tunnel around the innermost packet (128 bytes);
 // 4: AnalyzerContext::interface; 3: AnalyzerFactory::outputs, PacketErrors from the default on_packets;
 // 2: AnalyzerFactory::max_packet_delay (1: the plugins before the version existed).

@@ -64,6 +64,11 @@ class ReporterFactory final : public AnalyzerFactory {
 
   std::string_view name() const noexcept override { return "reporter"; }
   std::unique_ptr<Analyzer> create(std::size_t thread_index) override;
+  // --analyzer-opt reporter.KEY=VALUE: period, top, transport, time-base, merge-threads,
+  // final-report, dst-ip, dst-port, ethertype; each default is this factory's config (the
+  // --report-* flags are aliases that set it). In reporter_options.cpp.
+  std::vector<OptionSpec> options() const override;
+  Result<void> configure(const OptionValues& values) override;
   const ReporterConfig& config() const noexcept { return cfg_; }
 
  private:

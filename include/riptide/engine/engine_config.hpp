@@ -71,6 +71,9 @@ struct EngineConfig {
   OffloadConfig offload;          // the compute pool behind AnalyzerContext::offload()
   TxOptions tx;
   AnalyzerLimits analyzer_limits;
+  // --analyzer-opt NAME.KEY=VALUE and the config file's analyzers.NAME.KEY, in order (a key
+  // given twice keeps the last): checked against each factory's options() in Engine::create.
+  std::vector<OptionSetting> analyzer_options;
 
   // --metrics-listen: serve the Prometheus text format at http://ADDR:PORT/metrics ("" off).
   // "PORT" alone listens on 127.0.0.1; any other address must be written out.

@@ -63,9 +63,11 @@ struct RunReport {
   std::string tx_iface;  // "" : no transmit path
   bool tx_known = false;  // tx_sent/failed/retried are read once the transmit thread stopped
   std::uint64_t tx_sent = 0, tx_failed = 0, tx_retried = 0, tx_refused = 0;
+  std::uint64_t tx_oversize = 0;  // of tx_refused: longer than the interface's MTU allows
   // The compute pool (AnalyzerContext::offload): refused = queue full, the task was dropped.
   std::uint64_t offload_submitted = 0, offload_refused = 0, offload_completed = 0, offload_failed = 0;
   std::int64_t offload_max_latency_ns = 0;  // submit -> back on the analyzer's thread
+  std::uint64_t offload_placement_failed = 0;  // offload threads left off their CPUs / priority
 
   std::uint64_t file_bytes_read = 0, file_bytes = 0;  // files: progress (file_bytes 0: unknown)
 

@@ -2,7 +2,7 @@
 // TxQueue: a bounded queue of frames waiting to be transmitted by a TxThread.
 //
 // Producers are analyzers that answer or report now and then (a few frames per flow event),
-// never the per-packet capture path, so a small mutex around a memcpy of at most 2 KiB is
+// never the per-packet capture path, so a small mutex around a memcpy of one frame is
 // cheaper than it is worth avoiding; it makes enqueue() safe from any number of threads.
 // The single consumer borrows a run of slots with peek() and hands them back with release():
 // producers never write into borrowed slots, so the consumer sends straight from the queue
@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <vector>
@@ -25,14 +26,18 @@ namespace riptide {
 struct TxQueueStats {
   std::uint64_t enqueued = 0;
   std::uint64_t refused_full = 0;     // queue at capacity
-  std::uint64_t refused_too_big = 0;  // frame longer than kSlotBytes, or empty
+  std::uint64_t refused_too_big = 0;  // frame longer than slot_bytes(), or empty
 };
 
 class TxQueue {
  public:
+  // The default slot; the engine sizes its queue from the interface (TxSocket::max_frame()).
   static constexpr std::size_t kSlotBytes = 2048;
+  static constexpr std::size_t kMaxSlotBytes = 65536 + 18;  // loopback's MTU + link header + VLAN
 
-  explicit TxQueue(std::size_t capacity);
+  // slot_bytes: the longest frame taken (clamped to 64..kMaxSlotBytes). The memory is reserved
+  // at once but only touched as frames fill it.
+  explicit TxQueue(std::size_t capacity, std::size_t slot_bytes = kSlotBytes);
   TxQueue(const TxQueue&) = delete;
   TxQueue& operator=(const TxQueue&) = delete;
 
@@ -51,13 +56,15 @@ class TxQueue {
   void wake();
 
   std::size_t capacity() const noexcept { return capacity_; }
+  std::size_t slot_bytes() const noexcept { return slot_bytes_; }
   std::size_t size() const;
   TxQueueStats stats() const;
 
  private:
   const std::size_t capacity_;
-  std::vector<std::uint8_t> slots_;
-  std::vector<std::uint16_t> lens_;
+  const std::size_t slot_bytes_;
+  std::unique_ptr<std::uint8_t[]> slots_;  // not value-initialised: untouched pages stay unallocated
+  std::vector<std::uint32_t> lens_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool consumer_waiting_ = false;

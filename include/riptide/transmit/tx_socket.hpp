@@ -31,7 +31,9 @@ struct TxConfig {
   TxMethod method = TxMethod::sendmmsg;
   std::uint32_t batch = 64;             // frames per syscall (1..1024)
   std::uint32_t ring_frames = 4096;     // tx_ring: slots in the ring
-  std::uint32_t frame_size = 2048;      // tx_ring: slot size, bounds the largest frame
+  // tx_ring: slot size, bounds the largest frame. 0: from the interface's MTU (MTU + 18 bytes
+  // of link header and VLAN tag + the slot header, rounded up to 16).
+  std::uint32_t frame_size = 0;
   std::uint32_t sndbuf = 4u << 20;      // SO_SNDBUF(FORCE) bytes; 0 keeps the kernel default
   std::uint32_t max_retries = 1000;     // EAGAIN/ENOBUFS retries per stuck batch before failing
 };

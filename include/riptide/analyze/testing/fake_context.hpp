@@ -47,6 +47,7 @@ class FakeContext final : public AnalyzerContext {
   bool flows_ok = true;  // subscribe_flows() accepts
   Offload offload_mode = Offload::queue;
   InterfaceInfo iface;  // what interface() returns
+  std::size_t max_frame = kMaxSendFrame;  // what max_send_frame() returns; longer frames are refused
 
   // Records.
   std::vector<std::vector<std::uint8_t>> frames;  // accepted by send()
@@ -60,9 +61,10 @@ class FakeContext final : public AnalyzerContext {
   std::size_t thread_count() const noexcept override { return count_; }
   bool live() const noexcept override { return live_; }
   const InterfaceInfo& interface() const noexcept override { return iface; }
+  std::size_t max_send_frame() const noexcept override { return max_frame; }
 
   bool send(std::span<const std::uint8_t> frame) override {
-    if (!send_ok || frame.empty() || frame.size() > kMaxSendFrame) {  // as the engine refuses
+    if (!send_ok || frame.empty() || frame.size() > max_frame) {  // as the engine refuses
       ++sends_refused;
       return false;
     }
