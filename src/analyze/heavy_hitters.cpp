@@ -1,6 +1,7 @@
 #include "riptide/analyze/heavy_hitters.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -11,6 +12,11 @@
 #include "riptide/analyze/period_merge.hpp"
 
 namespace riptide {
+
+namespace {
+// The packet-thread index of the heavy-hitters instance running on this thread (set in on_start).
+thread_local std::size_t tls_slot = 0;
+}  // namespace
 
 namespace hh {
 using WindowPtr = std::unique_ptr<Window>;
@@ -41,7 +47,16 @@ struct HeavyHittersFactory::State {
   std::uint32_t in_flight = 0;
   bool have_end = false;
   TimestampNs prev_end = 0;  // the last line's window end (lines are numbered in period order)
-  std::atomic<std::uint64_t> emitted{0}, refused{0}, skipped_busy{0}, computed_inline{0};
+  // Counted for the thread where each event happens (an instance's own thread, tls_slot), so
+  // that each instance reports its own share and the engine's sum over instances, taken as each
+  // thread stops, is the whole: a line written by one thread for every thread's windows counts
+  // once, on the thread that wrote it.
+  struct Counts {
+    std::atomic<std::uint64_t> emitted{0}, refused{0}, skipped_busy{0}, computed_inline{0};
+  };
+  static constexpr std::size_t kSlots = 1024;
+  std::array<Counts, kSlots> by_thread;
+  Counts& here() noexcept { return by_thread[tls_slot % kSlots]; }
 
   explicit State(HeavyHittersFactory& fac) : f(fac) {}
 
@@ -83,7 +98,7 @@ struct HeavyHittersFactory::State {
       next_write = it->first + 1;
       if (!it->second || it->second->empty()) continue;
       f.write_line(std::move(*it->second));
-      emitted.fetch_add(1, std::memory_order_relaxed);
+      here().emitted.fetch_add(1, std::memory_order_relaxed);
     }
   }
 
@@ -169,7 +184,7 @@ void HeavyHittersFactory::State::publish(AnalyzerContext& ctx, std::int64_t peri
     return;
   }
   if (busy && ctx.live()) {
-    skipped_busy.fetch_add(1, std::memory_order_relaxed);
+    here().skipped_busy.fetch_add(1, std::memory_order_relaxed);
     task.reset();  // its windows are freed: they were not cleared, so not reused
     deliver(seq, std::nullopt);
     return;
@@ -177,7 +192,7 @@ void HeavyHittersFactory::State::publish(AnalyzerContext& ctx, std::int64_t peri
   if (busy) {
     // A file waits for nobody: a window the pool cannot take yet is computed here, on the
     // reading thread, rather than lost. Live, the skip above keeps capture first.
-    computed_inline.fetch_add(1, std::memory_order_relaxed);
+    here().computed_inline.fetch_add(1, std::memory_order_relaxed);
     task->run();
     task->complete();
     return;
@@ -187,7 +202,7 @@ void HeavyHittersFactory::State::publish(AnalyzerContext& ctx, std::int64_t peri
       std::lock_guard lk(mu);
       --in_flight;
     }
-    refused.fetch_add(1, std::memory_order_relaxed);
+    here().refused.fetch_add(1, std::memory_order_relaxed);
     deliver(seq, std::nullopt);
   }
 }
@@ -203,6 +218,7 @@ class HeavyHittersAnalyzer final : public Analyzer {
 
   void on_start(AnalyzerContext& ctx) override {
     ctx_ = &ctx;
+    tls_slot = thread_;
     timer_ = ctx.add_timer(cfg_.window, TimeBase::packet, [this](TimestampNs now) { close_window(now); });
   }
 
@@ -231,13 +247,14 @@ class HeavyHittersAnalyzer final : public Analyzer {
   }
 
   void counters(std::vector<AnalyzerCounter>& out) const override {
-    // Shared by every instance: reported once (instances are summed by name).
+    // This thread's share (instances are summed by name); the merge's own figures once.
     const bool first = thread_ == 0;
-    auto v = [first](const std::atomic<std::uint64_t>& a) { return first ? a.load(std::memory_order_relaxed) : 0; };
-    out.push_back({"windows_emitted", v(st_->emitted)});
-    out.push_back({"windows_refused", v(st_->refused)});
-    out.push_back({"windows_skipped_busy", v(st_->skipped_busy)});
-    out.push_back({"windows_computed_inline", v(st_->computed_inline)});
+    const auto& c = st_->by_thread[thread_ % HeavyHittersFactory::State::kSlots];
+    auto v = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+    out.push_back({"windows_emitted", v(c.emitted)});
+    out.push_back({"windows_refused", v(c.refused)});
+    out.push_back({"windows_skipped_busy", v(c.skipped_busy)});
+    out.push_back({"windows_computed_inline", v(c.computed_inline)});
     const auto ms = st_->merge->stats();
     out.push_back({"periods_partial", first ? ms.partial : 0});
     out.push_back({"snapshots_late", first ? ms.late : 0});

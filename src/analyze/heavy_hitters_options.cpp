@@ -24,12 +24,12 @@ Result<void> HeavyHittersFactory::configure(const OptionValues& v) {
   c.max_in_flight = static_cast<std::uint32_t>(v.get_uint("max-in-flight"));
   c.output = v.get_string("out");
   if (auto r = validate(c); !r) return r.error();
-  std::lock_guard lk(mu_);
+  // Called once, before any instance exists (Engine::create): nothing else touches out_ yet.
   if (c.output != cfg_.output) {
     // Opened now, still before capture: a path that cannot be opened stops the run here.
-    std::unique_ptr<LineOutput> out;
+    std::unique_ptr<QueuedLineOutput> out;
     if (!c.output.empty()) {
-      auto o = LineOutput::open(c.output, "heavy-hitters");
+      auto o = QueuedLineOutput::open(c.output, "heavy-hitters", c.queue_lines);
       if (!o) return o.error();
       out = std::move(*o);
     }

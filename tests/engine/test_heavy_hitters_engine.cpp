@@ -69,6 +69,8 @@ TEST(HeavyHittersEngine, OneWindowPerPeriodWhateverTheThreads) {
     for (const auto& m : r->report.metrics) registered = registered || m.desc.name == "windows_queue_full";
     EXPECT_TRUE(registered) << "the window queue's drops have a named counter";
     EXPECT_EQ(counter(find_analyzer(r->report, "heavy-hitters"), "snapshots_late"), 0u);
+    // The analyzer's own count, summed over its instances as each thread stopped, is every line.
+    EXPECT_EQ(counter(find_analyzer(r->report, "heavy-hitters"), "windows_emitted"), r->lines.size());
   }
   // Two threads write about as many lines as one (not one per thread and period).
   EXPECT_LE(two.lines.size(), one.lines.size() + 1);
