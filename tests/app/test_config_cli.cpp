@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli_run.hpp"
 #include "support/shell.hpp"
 
 namespace {
@@ -17,45 +18,9 @@ namespace {
 namespace fs = std::filesystem;
 using riptide::test::shell;
 
-const std::string kRiptide = std::string(RIPTIDE_BINARY_DIR) + "/apps/riptide";
 const std::string kPcaps = std::string(RIPTIDE_PCAP_DIR) + "/PcapExamples";
 
-struct Dir {
-  fs::path path;
-  Dir() {
-    char tmpl[] = "/tmp/riptide_cfgcli_XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~Dir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
-
-std::string slurp(const std::string& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::size_t lines(const std::string& s) {
-  std::size_t n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
-
-struct Outcome {
-  int status;
-  std::string out, err;
-};
-
-// argv as one shell line (the test's own paths hold no quotes).
-Outcome run(const Dir& d, const std::string& args) {
-  const std::string errf = d / "stderr.txt";
-  const auto r = shell(kRiptide + " " + args + " 2>'" + errf + "'");
-  return {r.status, r.out, slurp(errf)};
-}
-
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+using namespace riptide::test::cli;
 
 // Every key path in --print-config output, set or commented, and the top-level lines that are
 // not sections.

@@ -316,27 +316,9 @@ struct Received {
 class PeerReceiver {
  public:
   PeerReceiver(const std::string& ns, const std::string& iface, std::uint16_t ethertype) {
-    // setns() changes only the calling thread: a short-lived thread opens the socket there,
-    // and the socket stays bound to that namespace's interface afterwards.
-    std::thread t([&] {
-      const int nsfd = ::open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-      if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) {
-        if (nsfd >= 0) ::close(nsfd);
-        return;
-      }
-      ::close(nsfd);
-      const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ethertype));
-      if (fd < 0) return;
-      const int on = 1;
-      setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
-      sockaddr_ll sll{};
-      sll.sll_family = AF_PACKET;
-      sll.sll_protocol = htons(ethertype);
-      sll.sll_ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
-      if (sll.sll_ifindex != 0 && bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) == 0) fd_ = fd;
-      else ::close(fd);
-    });
-    t.join();
+    fd_ = packet_socket_in_netns(ns, iface, ethertype);
+    const int on = 1;
+    if (fd_ >= 0) setsockopt(fd_, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     if (fd_ >= 0) th_ = std::thread([this] { loop(); });
   }
   ~PeerReceiver() {

@@ -68,22 +68,7 @@ class Beacon final : public Analyzer {
 class PeerCounter {
  public:
   PeerCounter(const std::string& ns, const std::string& iface) {
-    std::thread t([&] {
-      const int nsfd = ::open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-      if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) {
-        if (nsfd >= 0) ::close(nsfd);
-        return;
-      }
-      ::close(nsfd);
-      const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(kBeaconType));
-      sockaddr_ll sll{};
-      sll.sll_family = AF_PACKET;
-      sll.sll_protocol = htons(kBeaconType);
-      sll.sll_ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
-      if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) == 0) fd_ = fd;
-      else if (fd >= 0) ::close(fd);
-    });
-    t.join();
+    fd_ = packet_socket_in_netns(ns, iface, kBeaconType);
   }
   ~PeerCounter() {
     stop_ = true;

@@ -13,6 +13,7 @@ namespace riptide {
 namespace {
 
 using ipfixtest::Collector;
+using ipfixtest::counter_map;
 using ipfixtest::flow;
 
 struct Received {
@@ -34,14 +35,6 @@ Received decode_all(const std::vector<std::vector<std::uint8_t>>& msgs) {
   }
   r.sequence_failures = d.sequence_failures();
   return r;
-}
-
-std::map<std::string, std::uint64_t> counter_map(const IpfixExporter& x) {
-  std::vector<SinkCounter> v;
-  x.counters(v);
-  std::map<std::string, std::uint64_t> m;
-  for (const auto& c : v) m[c.name] = c.value;
-  return m;
 }
 
 std::unique_ptr<IpfixExporter> make(IpfixConfig c) {

@@ -20,6 +20,7 @@
 namespace riptide {
 namespace {
 
+using ipfixtest::counter_map;
 using ipfixtest::flow;
 
 // A TCP listener on 127.0.0.1 that keeps each accepted connection's byte stream.
@@ -125,14 +126,6 @@ Session decode_stream(const std::vector<std::uint8_t>& s) {
   out.trailing_bytes = s.size() - off;
   out.sequence_failures = d.sequence_failures();
   return out;
-}
-
-std::map<std::string, std::uint64_t> counter_map(const IpfixExporter& x) {
-  std::vector<SinkCounter> v;
-  x.counters(v);
-  std::map<std::string, std::uint64_t> m;
-  for (const auto& c : v) m[c.name] = c.value;
-  return m;
 }
 
 std::unique_ptr<IpfixExporter> make(const std::string& collector) {

@@ -1,5 +1,5 @@
 #pragma once
-// Flow records for the IPFIX tests, and a loopback UDP collector that hands every datagram
+// Flow records for the IPFIX tests, the exporter's counters by name, and a loopback UDP collector that hands every datagram
 // it received to the decoder.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "riptide/flow/flow_record.hpp"
 #include "riptide/ipfix/ipfix_decoder.hpp"
+#include "riptide/ipfix/ipfix_exporter.hpp"
 
 namespace riptide::ipfixtest {
 
@@ -69,6 +71,15 @@ inline void expect_same(const FlowRecord& a, const FlowRecord& b) {
   EXPECT_EQ(a.start_ns / 1'000'000, b.start_ns / 1'000'000);
   EXPECT_EQ(a.end_ns / 1'000'000, b.end_ns / 1'000'000);
   EXPECT_EQ(a.reason, b.reason);
+}
+
+// The exporter's counters by name.
+inline std::map<std::string, std::uint64_t> counter_map(const IpfixExporter& x) {
+  std::vector<SinkCounter> v;
+  x.counters(v);
+  std::map<std::string, std::uint64_t> m;
+  for (const auto& c : v) m[c.name] = c.value;
+  return m;
 }
 
 // A UDP socket on 127.0.0.1 with a kernel-chosen port.

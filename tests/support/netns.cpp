@@ -1,11 +1,18 @@
 #include "support/netns.hpp"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 
 namespace riptide::test {
 
@@ -83,6 +90,31 @@ bool VethPair::set_host_up(bool up) const {
 
 int VethPair::exec_in_ns(const std::string& cmd) const {
   return sh("ip netns exec " + ns_ + " " + cmd);
+}
+
+int packet_socket_in_netns(const std::string& netns, const std::string& iface, std::uint16_t ethertype) {
+  int fd = -1;
+  std::thread t([&] {
+    const int nsfd = ::open(("/var/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0 || ::setns(nsfd, CLONE_NEWNET) != 0) {
+      if (nsfd >= 0) ::close(nsfd);
+      return;
+    }
+    ::close(nsfd);
+    const int s = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ethertype));
+    if (s < 0) return;
+    sockaddr_ll sll{};
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ethertype);
+    sll.sll_ifindex = static_cast<int>(if_nametoindex(iface.c_str()));
+    if (sll.sll_ifindex != 0 && ::bind(s, reinterpret_cast<sockaddr*>(&sll), sizeof sll) == 0) {
+      fd = s;
+    } else {
+      ::close(s);
+    }
+  });
+  t.join();
+  return fd;
 }
 
 }  // namespace riptide::test

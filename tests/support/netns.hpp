@@ -7,6 +7,7 @@
 // Nothing here ever routes traffic anywhere but across this pair. The destructor deletes
 // the namespace and the link even when the test failed; a stale pair from a crashed run
 // with the same prefix is removed before creation.
+#include <cstdint>
 #include <string>
 
 namespace riptide::test {
@@ -40,5 +41,10 @@ class VethPair {
 
 // Runs a shell command, returns its exit status (-1 when it could not run).
 int sh(const std::string& cmd);
+
+// An AF_PACKET socket for `ethertype` bound to `iface` inside namespace `netns`, or -1. setns()
+// changes only the calling thread, so a short-lived thread opens it there; the socket stays
+// bound to that namespace's interface afterwards. The caller owns (and closes) it.
+int packet_socket_in_netns(const std::string& netns, const std::string& iface, std::uint16_t ethertype);
 
 }  // namespace riptide::test

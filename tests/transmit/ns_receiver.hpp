@@ -1,7 +1,6 @@
 #pragma once
 // Test helper shared by tests/transmit and tests/gen: a plain AF_PACKET receive socket
-// opened inside a VethPair's namespace (a short-lived thread setns()es there, creates the
-// socket and leaves; the socket stays bound to that namespace), and a receive loop that
+// opened inside a VethPair's namespace (packet_socket_in_netns), and a receive loop that
 // feeds every generator frame to a SeqTracker.
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -22,6 +21,7 @@
 
 #include "riptide/gen/gen_payload.hpp"
 #include "riptide/gen/seq_tracker.hpp"
+#include "support/netns.hpp"
 
 namespace riptide::test {
 
@@ -29,29 +29,11 @@ class NsReceiver {
  public:
   NsReceiver(const std::string& netns, const std::string& iface, std::uint32_t max_flows = 1024)
       : tracker_(max_flows, 1u << 16) {
-    std::thread t([&] {
-      const int nsfd = ::open(("/var/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
-      if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) {
-        if (nsfd >= 0) ::close(nsfd);
-        return;
-      }
-      ::close(nsfd);
-      const unsigned idx = if_nametoindex(iface.c_str());
-      const int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
-      if (fd < 0 || idx == 0) return;
+    fd_ = packet_socket_in_netns(netns, iface, ETH_P_ALL);
+    if (fd_ >= 0) {
       int sz = 64 << 20;
-      setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz);
-      sockaddr_ll sll{};
-      sll.sll_family = AF_PACKET;
-      sll.sll_protocol = htons(ETH_P_ALL);
-      sll.sll_ifindex = int(idx);
-      if (bind(fd, reinterpret_cast<sockaddr*>(&sll), sizeof sll) != 0) {
-        ::close(fd);
-        return;
-      }
-      fd_ = fd;
-    });
-    t.join();
+      setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz);
+    }
   }
   ~NsReceiver() {
     if (fd_ >= 0) ::close(fd_);
